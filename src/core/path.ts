@@ -1,0 +1,82 @@
+/**
+ * The one home of key rules (as .NET's `ConfigurationPath` and `ConfigurationKeyComparer`):
+ * nothing else in the library splits on `:` or decides how keys compare.
+ */
+
+export const KEY_DELIMITER = ':';
+
+/**
+ * The case-folded form used for every lookup. .NET compares keys OrdinalIgnoreCase; lower-casing
+ * agrees with it for all keys people write (ASCII, and letters whose case mapping is 1:1).
+ */
+export function foldKey(key: string): string {
+  return key.toLowerCase();
+}
+
+/** `combine('a', 'b')` → `a:b`. Like .NET, an empty segment stays: `combine('a', '')` → `a:`. */
+export function combinePath(...segments: string[]): string {
+  return segments.join(KEY_DELIMITER);
+}
+
+/** The last segment: `a:b:c` → `c`. */
+export function getSectionKey(path: string): string {
+  const i = path.lastIndexOf(KEY_DELIMITER);
+  return i < 0 ? path : path.slice(i + 1);
+}
+
+/** Everything before the last segment, or `null` for a top-level key. */
+export function getParentPath(path: string): string | null {
+  const i = path.lastIndexOf(KEY_DELIMITER);
+  return i < 0 ? null : path.slice(0, i);
+}
+
+export function splitPath(path: string): string[] {
+  return path.split(KEY_DELIMITER);
+}
+
+const INT_RE = /^\s*[+-]?\d+\s*$/;
+
+/** .NET `int.TryParse` with invariant culture: sign and surrounding white space allowed, overflow is text. */
+function parseInt32(segment: string): number | undefined {
+  if (!INT_RE.test(segment)) return undefined;
+  const n = Number(segment.trim());
+  return n >= -2147483648 && n <= 2147483647 ? n : undefined;
+}
+
+function compareOrdinalIgnoreCase(a: string, b: string): number {
+  const fa = foldKey(a);
+  const fb = foldKey(b);
+  return fa < fb ? -1 : fa > fb ? 1 : 0;
+}
+
+function compareSegment(a: string, b: string): number {
+  const ia = parseInt32(a);
+  const ib = parseInt32(b);
+  if (ia !== undefined && ib !== undefined) return ia - ib;
+  if (ia !== undefined) return -1;
+  if (ib !== undefined) return 1;
+  return compareOrdinalIgnoreCase(a, b);
+}
+
+/**
+ * .NET `ConfigurationKeyComparer`: segment by segment, integers numerically and before text,
+ * text ordinal-ignore-case, a prefix path first. Gives `4,10,42,1text,bob,hello`.
+ */
+export function compareKeys(a: string, b: string): number {
+  const sa = splitPath(a);
+  const sb = splitPath(b);
+  const n = Math.min(sa.length, sb.length);
+  for (let i = 0; i < n; i++) {
+    const c = compareSegment(sa[i]!, sb[i]!);
+    if (c !== 0) return c;
+  }
+  return sa.length - sb.length;
+}
+
+/**
+ * The key an environment variable (or `.env` name) maps to: `__` → `:` left to right without
+ * overlap, so `A___B` → `A:_B` and `A____B` → `A::B` (.NET `Normalize`).
+ */
+export function normalizeEnvironmentKey(name: string): string {
+  return name.replaceAll('__', KEY_DELIMITER);
+}

@@ -1,0 +1,59 @@
+import { foldKey } from './path.js';
+
+/** One key's value as a provider holds it. */
+export interface ProviderEntry {
+  /** The key as the source spelled it (`Azure:SignalR:ConnectionString`). */
+  readonly key: string;
+  /** Every value is a string or null (`{}` in JSON gives null). */
+  readonly value: string | null;
+  /**
+   * Where inside the provider the value came from, for `explain()` and error messages:
+   * `appsettings.json`, `env Azure__SignalR__ConnectionString`, `argv[2]`, `vault secret Db--Password`.
+   */
+  readonly source?: string;
+  /** True when this one value is secret although its provider is not (e.g. a Key Vault reference). */
+  readonly secret?: boolean;
+}
+
+/** A provider's whole data set: keyed by the case-folded key, so lookups are one `Map.get`. */
+export type ProviderData = ReadonlyMap<string, ProviderEntry>;
+
+/** What a watching provider reports to its root. */
+export interface ProviderWatchSink {
+  /** New data is ready; the root swaps it in atomically and fires `onChange`. */
+  update(data: ProviderData): void;
+  /** A reload failed; the root keeps the last good data and reports through `onError`. */
+  error(err: unknown): void;
+}
+
+/**
+ * The one interface every provider implements. A provider loads data and never mutates what
+ * it returned earlier: `load()` produces a fresh map, so a failed reload can simply be dropped.
+ */
+export interface ConfigurationProvider {
+  /** Identifies the provider in errors, `debugView()` and `explain()` (.NET's `ToString()`). */
+  readonly name: string;
+  /** Every value of this provider is secret (user secrets, Key Vault). */
+  readonly secret?: boolean;
+  /** Loads (or reloads) the whole data set. Throws a `ConfigurationError` on bad input. */
+  load(): Promise<ProviderData>;
+  /**
+   * Starts watching the source (files, polling). The provider calls `sink.update` with fresh data
+   * after each successful reload and `sink.error` after a failed one. Returns a stop function.
+   */
+  watch?(sink: ProviderWatchSink): () => void | Promise<void>;
+  /** Releases clients, sockets and timers the provider holds. */
+  dispose?(): void | Promise<void>;
+}
+
+/**
+ * Builds a `ProviderData` from entries in source order: a later entry with the same key
+ * (case-insensitive) replaces an earlier one, as .NET providers' `Data[key] = value` does.
+ */
+export function providerData(entries: Iterable<ProviderEntry>): Map<string, ProviderEntry> {
+  const data = new Map<string, ProviderEntry>();
+  for (const entry of entries) data.set(foldKey(entry.key), entry);
+  return data;
+}
+
+export const EMPTY_PROVIDER_DATA: ProviderData = new Map();

@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import { getSectionKey } from './path.js';
+
+/**
+ * Last key segments that name a secret. Matched on the segment with `_`, `-` and `.` removed,
+ * case-insensitively, so `Password`, `DB_PASSWORD`, `client-secret` and `AccessKey` all count.
+ */
+const SECRET_SEGMENT =
+  /(password|passwd|pwd|secret|accesskey|apikey|connectionstrings?|connstr|token|credential|privatekey|sas|signature|primarykey|secondarykey|clientcert)$/i;
+
+/** True when a key's last segment names a secret (`Redis:Password`, `Azure:SignalR:ConnectionString`). */
+export function isSecretKey(key: string): boolean {
+  const segment = getSectionKey(key).replace(/[_\-.]/g, '');
+  if (SECRET_SEGMENT.test(segment)) return true;
+  // `Azure:SignalR:ConnectionString:east:secondary`: a named value below a secret-named section
+  // is just as secret, so check every segment, not only the last.
+  return key.split(':').some((s) => SECRET_SEGMENT.test(s.replace(/[_\-.]/g, '')));
+}
+
+/**
+ * A short, stable fingerprint so two secret values can be compared without showing them.
+ * Eight hex digits of SHA-256: enough to tell values apart, far too few to reverse a real secret.
+ */
+export function fingerprint(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 8);
+}
+
+/** The text shown in place of a secret value. */
+export function redactedText(value: string | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  return `<redacted sha256:${fingerprint(value)}>`;
+}
+
+/** The value as it may be shown: itself when not secret, a fingerprint otherwise. */
+export function displayValue(value: string | null | undefined, secret: boolean): string | null | undefined {
+  if (!secret || value === null || value === undefined) return value;
+  return redactedText(value);
+}
+
+/**
+ * Removes every occurrence of the given secret values from a text (an error message from a
+ * third-party library, say), so even foreign messages cannot leak them.
+ */
+export function scrubSecrets(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const s of secrets) {
+    if (s.length >= 4 && out.includes(s)) out = out.split(s).join(redactedText(s));
+  }
+  return out;
+}

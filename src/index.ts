@@ -1,0 +1,23 @@
+// Public API: re-exports only. Importing this module must not load any Azure SDK or Redis module;
+// those are imported lazily by the providers and binders that need them.
+
+// core
+export * from './core/errors.js';
+export { foldKey, combinePath, getSectionKey, getParentPath, compareKeys } from './core/path.js';
+export type { ConfigurationProvider, ProviderData, ProviderEntry, ProviderWatchSink } from './core/provider.js';
+export { providerData } from './core/provider.js';
+export { isSecretKey, fingerprint } from './core/secrets.js';
+
+// providers
+
+// binding
+
+// loadConfig
+
+// azure: key vault
+
+// azure: app configuration
+
+// azure: signalr
+
+// azure: redis
