@@ -7,8 +7,14 @@ export { foldKey, combinePath, getSectionKey, getParentPath, compareKeys } from 
 export type { ConfigurationProvider, ProviderData, ProviderEntry, ProviderWatchSink } from './core/provider.js';
 export { providerData } from './core/provider.js';
 export { isSecretKey, fingerprint } from './core/secrets.js';
+export { ConfigurationRoot } from './core/root.js';
+export type { ValueOrigin, Explanation, ExplainedValue, ChangeListener, ErrorListener } from './core/root.js';
+export { ConfigurationSection } from './core/section.js';
+export { ConfigurationBuilder } from './core/builder.js';
 
 // providers
+export { MemoryProvider } from './providers/memory.js';
+export type { InMemoryValues, InMemoryOptions } from './providers/memory.js';
 
 // binding
 

@@ -1,0 +1,44 @@
+import type { ConfigurationProvider } from './provider.js';
+import { ConfigurationRoot } from './root.js';
+import { MemoryProvider, type InMemoryOptions, type InMemoryValues } from '../providers/memory.js';
+
+/**
+ * Collects providers in precedence order (a later one wins) and loads them into a root.
+ * Each `addX` method only constructs a provider; nothing is read until `build()`.
+ */
+export class ConfigurationBuilder {
+  readonly #providers: ConfigurationProvider[] = [];
+
+  /** The providers added so far, in order. */
+  get providers(): readonly ConfigurationProvider[] {
+    return this.#providers;
+  }
+
+  /** Adds any provider implementing `ConfigurationProvider`. */
+  add(provider: ConfigurationProvider): this {
+    this.#providers.push(provider);
+    return this;
+  }
+
+  addInMemory(values: InMemoryValues, options?: InMemoryOptions): this {
+    return this.add(new MemoryProvider(values, options));
+  }
+
+  /**
+   * Loads every provider (concurrently: a provider never reads another) and returns the merged
+   * tree with its watchers started. If a provider fails, the ones already loaded are disposed.
+   */
+  async build(): Promise<ConfigurationRoot> {
+    const providers = [...this.#providers];
+    const results = await Promise.allSettled(providers.map((p) => p.load()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.allSettled(providers.map((p) => p.dispose?.()));
+      throw failed.reason;
+    }
+    const data = results.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<ConfigurationProvider['load']>>>).value);
+    const root = new ConfigurationRoot(providers, data);
+    root.startWatching();
+    return root;
+  }
+}

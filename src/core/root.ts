@@ -1,0 +1,377 @@
+import { inspect } from 'node:util';
+import { ConfigurationError, SectionNotFoundError } from './errors.js';
+import { combinePath, compareKeys, foldKey, KEY_DELIMITER } from './path.js';
+import type { ConfigurationProvider, ProviderData, ProviderEntry } from './provider.js';
+import { displayValue, isSecretKey } from './secrets.js';
+import { ConfigurationSection } from './section.js';
+
+/** The winning value of one key, as the merged index holds it. */
+interface IndexEntry {
+  readonly entry: ProviderEntry;
+  readonly providerIndex: number;
+}
+
+/** Where a key's winning value came from. */
+export interface ValueOrigin {
+  /** The key as the winning provider spelled it. */
+  key: string;
+  /** The provider's name, as in `debugView()`. */
+  provider: string;
+  /** File path, variable name, argv position, vault secret, store key… */
+  source?: string;
+  /** Whether the value is secret (and so never shown). */
+  secret: boolean;
+}
+
+export interface ExplainedValue {
+  provider: string;
+  source?: string;
+  /** The value as it may be shown: redacted to a fingerprint when secret. */
+  value: string | null;
+  secret: boolean;
+}
+
+export interface Explanation extends ExplainedValue {
+  key: string;
+  /** Earlier providers' values for the same key, nearest first. */
+  overridden: ExplainedValue[];
+}
+
+export type ChangeListener = (config: ConfigurationRoot) => void;
+export type ErrorListener = (error: unknown, provider: string) => void;
+
+/** The folded path of the (unnamed) root in the children index; no real key contains NUL. */
+const ROOT = '\u0000';
+
+/**
+ * Ordered providers merged into one case-insensitive tree. The index is rebuilt once per load or
+ * reload, so `get` is a single map lookup and never walks providers.
+ */
+export class ConfigurationRoot {
+  readonly #providers: readonly ConfigurationProvider[];
+  #data: ProviderData[];
+  #index = new Map<string, IndexEntry>();
+  /** folded parent path → (folded child segment → the child segment as first spelled). */
+  #children = new Map<string, Map<string, string>>();
+  #sortedChildren = new Map<string, readonly string[]>();
+  /** Keys a schema marked `sensitive`, folded. */
+  readonly #sensitive = new Set<string>();
+  readonly #changeListeners = new Set<ChangeListener>();
+  readonly #errorListeners = new Set<ErrorListener>();
+  #stops: Array<() => void | Promise<void>> = [];
+  #disposed = false;
+
+  /** Use `ConfigurationBuilder.build()`; this is public so custom builders can assemble a root. */
+  constructor(providers: readonly ConfigurationProvider[], data: readonly ProviderData[]) {
+    this.#providers = providers;
+    this.#data = [...data];
+    this.#rebuild();
+  }
+
+  /** The providers, in precedence order (last wins). */
+  get providers(): readonly ConfigurationProvider[] {
+    return this.#providers;
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  /** The value of a key: a string, `null` when a provider set it to null, `undefined` when none has it. */
+  get(key: string): string | null | undefined {
+    return this.#index.get(foldKey(key))?.entry.value;
+  }
+
+  getSection(key: string): ConfigurationSection {
+    return new ConfigurationSection(this, key);
+  }
+
+  /** Like `getSection`, but throws `SectionNotFoundError` when the section has no value and no children. */
+  getRequiredSection(key: string): ConfigurationSection {
+    const section = this.getSection(key);
+    if (!section.exists()) {
+      throw new SectionNotFoundError(`Section '${key}' not found in configuration.`, { key });
+    }
+    return section;
+  }
+
+  getChildren(): ConfigurationSection[] {
+    return this.childSections(null);
+  }
+
+  /** `ConnectionStrings:<name>`, as .NET's `GetConnectionString`. */
+  getConnectionString(name: string): string | null | undefined {
+    return this.get(combinePath('ConnectionStrings', name));
+  }
+
+  /**
+   * Every section below the root as `[path, value]`, depth first in `getChildren` order
+   * (parents included, with a null value, as .NET's `AsEnumerable`).
+   */
+  entries(): IterableIterator<[string, string | null]> {
+    return this.entriesBelow(null, false);
+  }
+
+  /** The provider, source and secrecy of a key's winning value, or undefined when no provider has it. */
+  origin(key: string): ValueOrigin | undefined {
+    const hit = this.#index.get(foldKey(key));
+    if (!hit) return undefined;
+    const provider = this.#providers[hit.providerIndex]!;
+    const origin: ValueOrigin = {
+      key: hit.entry.key,
+      provider: provider.name,
+      secret: this.#isSecretEntry(hit.entry, provider, key),
+    };
+    if (hit.entry.source !== undefined) origin.source = hit.entry.source;
+    return origin;
+  }
+
+  /** Whether a key's value is secret: its provider says so, the schema marks it, or its name looks like a secret. */
+  isSecret(key: string): boolean {
+    const hit = this.#index.get(foldKey(key));
+    if (hit) return this.#isSecretEntry(hit.entry, this.#providers[hit.providerIndex]!, key);
+    return this.#sensitive.has(foldKey(key)) || isSecretKey(key);
+  }
+
+  /** Marks keys as secret (convict `sensitive`); they are redacted from then on. */
+  markSecret(...keys: string[]): void {
+    for (const key of keys) this.#sensitive.add(foldKey(key));
+  }
+
+  /** The winning value of a key with its provider and source, and every value it overrode. */
+  explain(key: string): Explanation | undefined {
+    const folded = foldKey(key);
+    const found: ExplainedValue[] = [];
+    for (let i = this.#providers.length - 1; i >= 0; i--) {
+      const entry = this.#data[i]!.get(folded);
+      if (!entry) continue;
+      const provider = this.#providers[i]!;
+      const secret = this.#isSecretEntry(entry, provider, key);
+      const explained: ExplainedValue = {
+        provider: provider.name,
+        value: displayValue(entry.value, secret) ?? null,
+        secret,
+      };
+      if (entry.source !== undefined) explained.source = entry.source;
+      found.push(explained);
+    }
+    const [winner, ...overridden] = found;
+    if (!winner) return undefined;
+    return { key: this.#index.get(folded)!.entry.key, ...winner, overridden };
+  }
+
+  /**
+   * The whole tree in .NET's `GetDebugView` layout (`Key=value (Provider)`, parents as `Key:`,
+   * two spaces per level), with the source appended and secret values redacted.
+   */
+  debugView(): string {
+    const lines: string[] = [];
+    const walk = (parent: string | null, indent: string): void => {
+      for (const child of this.#childKeys(parent)) {
+        const path = parent === null ? child : combinePath(parent, child);
+        const origin = this.origin(path);
+        if (origin) {
+          const value = displayValue(this.get(path), origin.secret) ?? '';
+          const source = origin.source !== undefined ? ` [${origin.source}]` : '';
+          lines.push(`${indent}${child}=${value} (${origin.provider})${source}`);
+        } else {
+          lines.push(`${indent}${child}:`);
+        }
+        walk(path, `${indent}  `);
+      }
+    };
+    walk(null, '');
+    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  }
+
+  // ---- binding ---------------------------------------------------------------------------------
+
+  // ---- change, reload, dispose -----------------------------------------------------------------
+
+  /** Calls `listener` after every successful reload, with the new tree already visible. Returns an unsubscribe function. */
+  onChange(listener: ChangeListener): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  /** Calls `listener` when a reload fails (the last good data stays). Returns an unsubscribe function. */
+  onError(listener: ErrorListener): () => void {
+    this.#errorListeners.add(listener);
+    return () => this.#errorListeners.delete(listener);
+  }
+
+  /**
+   * Reloads every provider. All or nothing: if any provider fails, every provider keeps its last good
+   * data, `onError` listeners hear of each failure, and the promise rejects with the first one.
+   */
+  async reload(): Promise<void> {
+    this.#assertLive();
+    const results = await Promise.allSettled(this.#providers.map((p) => p.load()));
+    const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ error: r.reason as unknown, i }] : []));
+    if (failures.length > 0) {
+      for (const { error, i } of failures) this.#emitError(error, this.#providers[i]!.name);
+      throw failures[0]!.error;
+    }
+    this.#data = results.map((r) => (r as PromiseFulfilledResult<ProviderData>).value);
+    this.#rebuild();
+    this.#emitChange();
+  }
+
+  /** Stops every watcher and timer and releases the providers' clients, so the process can exit. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const stops = this.#stops;
+    this.#stops = [];
+    await Promise.allSettled(stops.map((stop) => stop()));
+    await Promise.allSettled(this.#providers.map((p) => p.dispose?.()));
+    this.#changeListeners.clear();
+    this.#errorListeners.clear();
+  }
+
+  /** Starts the providers' watchers. Called once by the builder after the first load. */
+  startWatching(): void {
+    this.#providers.forEach((provider, i) => {
+      if (!provider.watch) return;
+      const stop = provider.watch({
+        update: (data) => {
+          if (this.#disposed) return;
+          this.#data[i] = data;
+          this.#rebuild();
+          this.#emitChange();
+        },
+        error: (error) => {
+          if (!this.#disposed) this.#emitError(error, provider.name);
+        },
+      });
+      this.#stops.push(stop);
+    });
+  }
+
+  // ---- output of library objects never shows a secret -----------------------------------------
+
+  /** A flat `{ path: value }` object of every key with a value, secrets redacted. */
+  toJSON(): Record<string, string | null> {
+    return this.redactedEntries(null);
+  }
+
+  [inspect.custom](_depth: number, options: object): string {
+    return `ConfigurationRoot ${inspect(this.toJSON(), { ...options, depth: 1 })}`;
+  }
+
+  // ---- used by ConfigurationSection ------------------------------------------------------------
+
+  /** @internal */
+  childSections(parent: string | null): ConfigurationSection[] {
+    return this.#childKeys(parent).map(
+      (child) => new ConfigurationSection(this, parent === null ? child : combinePath(parent, child)),
+    );
+  }
+
+  /** @internal */
+  hasChildren(path: string): boolean {
+    return this.#children.has(foldKey(path));
+  }
+
+  /** @internal */
+  *entriesBelow(parent: string | null, relative: boolean): IterableIterator<[string, string | null]> {
+    const prefixLength = parent === null || !relative ? 0 : parent.length + 1;
+    const stack: string[] = [...this.#childKeys(parent)]
+      .reverse()
+      .map((child) => (parent === null ? child : combinePath(parent, child)));
+    while (stack.length > 0) {
+      const path = stack.pop()!;
+      yield [path.slice(prefixLength), this.get(path) ?? null];
+      const children = this.#childKeys(path);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(combinePath(path, children[i]!));
+    }
+  }
+
+  /** @internal */
+  redactedEntries(parent: string | null): Record<string, string | null> {
+    const out = Object.create(null) as Record<string, string | null>;
+    const prefix = parent === null ? '' : `${parent}${KEY_DELIMITER}`;
+    for (const [path, value] of this.entriesBelow(parent, false)) {
+      const origin = this.origin(path);
+      if (!origin) continue;
+      out[path.slice(prefix.length)] = displayValue(value, origin.secret) ?? null;
+    }
+    return out;
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  #isSecretEntry(entry: ProviderEntry, provider: ConfigurationProvider, key: string): boolean {
+    return (
+      provider.secret === true || entry.secret === true || this.#sensitive.has(foldKey(key)) || isSecretKey(key)
+    );
+  }
+
+  #childKeys(parent: string | null): readonly string[] {
+    const folded = parent === null ? ROOT : foldKey(parent);
+    let sorted = this.#sortedChildren.get(folded);
+    if (!sorted) {
+      const children = this.#children.get(folded);
+      sorted = children ? [...children.values()].sort(compareKeys) : [];
+      this.#sortedChildren.set(folded, sorted);
+    }
+    return sorted;
+  }
+
+  #rebuild(): void {
+    const index = new Map<string, IndexEntry>();
+    const children = new Map<string, Map<string, string>>();
+    this.#data.forEach((data, providerIndex) => {
+      for (const [folded, entry] of data) {
+        if (!index.has(folded)) registerAncestors(children, entry.key);
+        index.set(folded, { entry, providerIndex });
+      }
+    });
+    // Swap in one step: readers see either the old tree or the new one, never a mix.
+    this.#index = index;
+    this.#children = children;
+    this.#sortedChildren = new Map();
+  }
+
+  #emitChange(): void {
+    for (const listener of [...this.#changeListeners]) {
+      try {
+        listener(this);
+      } catch (error) {
+        this.#emitError(error, 'onChange listener');
+      }
+    }
+  }
+
+  #emitError(error: unknown, provider: string): void {
+    if (this.#errorListeners.size === 0) {
+      // Nobody listens: say it once on stderr rather than lose it. Our errors carry no secret values.
+      const message = error instanceof Error ? error.message : String(error);
+      process.emitWarning(`layered-config: reload of ${provider} failed; keeping the last good data. ${message}`);
+      return;
+    }
+    for (const listener of [...this.#errorListeners]) listener(error, provider);
+  }
+
+  #assertLive(): void {
+    if (this.#disposed) throw new ConfigurationError('The configuration has been disposed.', 'DISPOSED');
+  }
+}
+
+/** Records every prefix of `key` as a child of its parent, keeping the first spelling seen. */
+function registerAncestors(children: Map<string, Map<string, string>>, key: string): void {
+  let parentFolded = ROOT;
+  let start = 0;
+  for (;;) {
+    const end = key.indexOf(KEY_DELIMITER, start);
+    const segment = end < 0 ? key.slice(start) : key.slice(start, end);
+    let siblings = children.get(parentFolded);
+    if (!siblings) {
+      siblings = new Map();
+      children.set(parentFolded, siblings);
+    }
+    const foldedSegment = foldKey(segment);
+    if (!siblings.has(foldedSegment)) siblings.set(foldedSegment, segment);
+    if (end < 0) return;
+    parentFolded = foldKey(key.slice(0, end));
+    start = end + 1;
+  }
+}
