@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { bindShape, type BindOptions, type BindResult } from '../binding/index.js';
 import { ConfigurationError, SectionNotFoundError } from './errors.js';
 import { combinePath, compareKeys, foldKey, KEY_DELIMITER } from './path.js';
 import type { ConfigurationProvider, ProviderData, ProviderEntry } from './provider.js';
@@ -183,6 +184,15 @@ export class ConfigurationRoot {
   }
 
   // ---- binding ---------------------------------------------------------------------------------
+
+  /**
+   * Binds the section at `key` to a typed object: with a defaults object (.NET `Bind` semantics,
+   * `{ strict }` as `ErrorOnUnknownConfiguration`) or with a convict schema (validated, every
+   * violation at once, `sensitive` keys made secret). See `src/binding/`.
+   */
+  bind<const T>(key: string, shape: T, options?: BindOptions): BindResult<T> {
+    return bindShape(this, key, shape, options) as never;
+  }
 
   // ---- change, reload, dispose -----------------------------------------------------------------
 

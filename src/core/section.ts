@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { bindShape, type BindOptions, type BindResult } from '../binding/index.js';
 import { SectionNotFoundError } from './errors.js';
 import { combinePath, getSectionKey } from './path.js';
 import type { ConfigurationRoot } from './root.js';
@@ -48,6 +49,11 @@ export class ConfigurationSection {
 
   getChildren(): ConfigurationSection[] {
     return this.root.childSections(this.path);
+  }
+
+  /** Binds this section with a defaults object or a convict schema, as `root.bind(path, shape)`. */
+  bind<const T>(shape: T, options?: BindOptions): BindResult<T> {
+    return bindShape(this.root, this.path, shape, options) as never;
   }
 
   /** Every section below this one as `[path, value]`; with `makePathsRelative`, paths drop `path:`. */
