@@ -17,6 +17,11 @@ export { MemoryProvider } from './providers/memory.js';
 export type { InMemoryValues, InMemoryOptions } from './providers/memory.js';
 
 // binding
+export { dictionaryOf } from './binding/bind.js';
+export type { Bound, BindDefaultsOptions, DictionaryOf } from './binding/bind.js';
+export { isConvictSchema, validateWithSchema } from './binding/schema.js';
+export type { SchemaBindOptions, SchemaResult, SchemaLeafType, IsConvictSchema } from './binding/schema.js';
+export type { BindOptions, BindResult } from './binding/index.js';
 
 // loadConfig
 

@@ -220,19 +220,39 @@ function bindNested(ctx: Context, path: string | null, schema: Record<string, un
   return out;
 }
 
-/** The format's name as convict's coercion sees it: `'port'`, `'number'`, `'array'`… */
+const BUILT_INS: ReadonlyMap<unknown, string> = new Map<unknown, string>([
+  [Number, 'number'],
+  [Boolean, 'boolean'],
+  [Array, 'array'],
+  [Object, 'object'],
+  [String, 'string'],
+  [RegExp, 'regexp'],
+  ['Number', 'number'],
+  ['Boolean', 'boolean'],
+  ['Array', 'array'],
+  ['Object', 'object'],
+  ['String', 'string'],
+  ['RegExp', 'regexp'],
+]);
+
+/**
+ * The type convict coerces a leaf's text to, by convict's own rule (`getFormat`): a named format
+ * (`'port'`, built-ins as `'number'`…), else the `typeof` of a non-null default, else none.
+ */
 function formatName(leaf: convictModule.SchemaObj): string {
   const format: unknown = leaf.format;
-  if (typeof format === 'string') return ['Number', 'Boolean', 'Array', 'Object', 'String', 'RegExp'].includes(format) ? format.toLowerCase() : format;
-  if (typeof format === 'function' && [Number, Boolean, Array, Object, String, RegExp].includes(format as NumberConstructor)) {
-    return (format as { name: string }).name.toLowerCase();
-  }
-  if (format !== undefined) return 'custom';
+  const builtIn = BUILT_INS.get(format);
+  if (builtIn !== undefined) return builtIn;
+  if (typeof format === 'string') return format;
   const d: unknown = leaf.default;
   if (Array.isArray(d)) return 'array';
-  if (d instanceof RegExp) return 'regexp';
   if (d === null || d === undefined) return 'any';
-  return typeof d === 'object' ? 'object' : typeof d;
+  return typeof d;
+}
+
+/** What a leaf's text that does not parse as its number / boolean type becomes. */
+class Unparsable {
+  constructor(readonly format: string) {}
 }
 
 function bindLeaf(ctx: Context, path: string, leaf: convictModule.SchemaObj): unknown {
@@ -246,7 +266,16 @@ function bindLeaf(ctx: Context, path: string, leaf: convictModule.SchemaObj): un
   let raw: unknown;
   if (configured) {
     raw = readLeaf(ctx, path, leaf, format, text, hasKids);
-    if (leaf.nullable === true && raw === '' && format !== 'string') raw = null;
+    if (leaf.nullable === true && text === '' && format !== 'string') raw = null;
+  }
+  if (raw instanceof Unparsable) {
+    // convict's own coercion would read `12abc` as 12 and `yes` as true: refuse the text here.
+    if (raw.format === 'number' || raw.format === 'boolean') {
+      const type = raw.format === 'number' ? 'Number' : 'Boolean';
+      ctx.violations.push(violation(ctx, path, `must be of type ${type}`, describeFormat(leaf, format)));
+      return leaf.default;
+    }
+    raw = Number.NaN; // int, nat, port: convict's format gives its own message
   }
 
   // One single-property convict per leaf: convict coerces (custom formats' `coerce` too) and
@@ -270,7 +299,7 @@ function bindLeaf(ctx: Context, path: string, leaf: convictModule.SchemaObj): un
 
 /** The configuration text (or children) of a leaf, converted as far as the format's type asks. */
 function readLeaf(ctx: Context, path: string, leaf: convictModule.SchemaObj, format: string, text: string | null | undefined, hasKids: boolean): unknown {
-  if (format === 'array' || (format === 'custom' && Array.isArray(leaf.default))) {
+  if (format === 'array') {
     if (!hasKids) return text === null || text === undefined || text === '' ? [] : text;
     const template = Array.isArray(leaf.default) ? (leaf.default as unknown[])[0] : undefined;
     const out: unknown[] = [];
@@ -282,7 +311,7 @@ function readLeaf(ctx: Context, path: string, leaf: convictModule.SchemaObj, for
     }
     return out;
   }
-  if (format === 'object' || (format === 'custom' && isPlainObject(leaf.default))) {
+  if (format === 'object') {
     return hasKids ? readTree(ctx.root, path) : text;
   }
   if (text === null || text === undefined) return hasKids ? readTree(ctx.root, path) : text;
@@ -292,11 +321,11 @@ function readLeaf(ctx: Context, path: string, leaf: convictModule.SchemaObj, for
     case 'nat':
     case 'port':
     case 'number':
-      return parseNumber(text) ?? text;
+      return parseNumber(text) ?? new Unparsable(format);
     case 'port_or_windows_named_pipe':
-      return text.includes('\\\\.\\pipe\\') ? text : (parseNumber(text) ?? text);
+      return text.includes('\\\\.\\pipe\\') ? text : (parseNumber(text) ?? new Unparsable(format));
     case 'boolean':
-      return parseBoolean(text) ?? text;
+      return parseBoolean(text) ?? new Unparsable(format);
     default:
       return text;
   }
@@ -325,8 +354,8 @@ function markSensitive(root: ConfigurationRoot, path: string): void {
 
 function describeFormat(leaf: convictModule.SchemaObj, format: string): string {
   if (Array.isArray(leaf.format)) return `one of ${(leaf.format as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-  if (format === 'custom' || format === 'any') return typeof leaf.format === 'function' && leaf.format.name ? leaf.format.name : 'the schema format';
-  return format;
+  if (typeof leaf.format === 'function' && !BUILT_INS.has(leaf.format)) return leaf.format.name || 'the schema format';
+  return format === 'any' ? 'the schema format' : format;
 }
 
 function originOf(root: ConfigurationRoot, path: string): ValueOrigin | undefined {
