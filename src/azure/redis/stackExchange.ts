@@ -1,0 +1,340 @@
+/**
+ * The StackExchange.Redis configuration string (`host:6380,password=…,ssl=True,abortConnect=False`),
+ * read the way its `ConfigurationOptions.Parse` reads it: same keywords, same typed values, same
+ * error wording, same Azure defaults. Pure: text in, data out.
+ */
+import { RedisConnectionStringError } from './errors.js';
+import { azureKindOf } from './hosts.js';
+import type { AzureRedisKind } from './types.js';
+
+type Kind = 'bool' | 'int' | 'int1' | 'string' | 'secret' | 'version' | 'proxy' | 'sslProtocols' | 'protocol' | 'tunnel' | 'ignored';
+
+/** Canonical spelling (what its `ToString()` writes) → value type. */
+const KEYWORDS: ReadonlyArray<readonly [string, Kind]> = [
+  ['abortConnect', 'bool'],
+  ['allowAdmin', 'bool'],
+  ['asyncTimeout', 'int1'],
+  ['channelPrefix', 'string'],
+  ['checkCertificateRevocation', 'bool'],
+  ['configChannel', 'string'],
+  ['configCheckSeconds', 'int'],
+  ['connectRetry', 'int'],
+  ['connectTimeout', 'int'],
+  ['defaultDatabase', 'int'],
+  ['highIntegrity', 'bool'],
+  ['keepAlive', 'int'],
+  ['name', 'string'],
+  ['password', 'secret'],
+  ['protocol', 'protocol'],
+  ['proxy', 'proxy'],
+  ['resolveDns', 'bool'],
+  ['sentinelPassword', 'secret'],
+  ['sentinelUser', 'string'],
+  ['serviceName', 'string'],
+  ['setlib', 'bool'],
+  ['ssl', 'bool'],
+  ['sslHost', 'string'],
+  ['sslProtocols', 'sslProtocols'],
+  ['syncTimeout', 'int1'],
+  ['tcpKeepAlive', 'bool'],
+  ['tiebreaker', 'string'],
+  ['tunnel', 'tunnel'],
+  ['user', 'string'],
+  ['version', 'version'],
+  // Deprecated: accepted and ignored, as StackExchange.Redis does.
+  ['highPriorityThreads', 'ignored'],
+  ['preserveAsyncOrder', 'ignored'],
+  ['responseTimeout', 'ignored'],
+  ['writeBuffer', 'ignored'],
+];
+
+const BY_FOLDED = new Map(KEYWORDS.map(([name, kind]) => [name.toLowerCase(), { name, kind }]));
+
+/** .NET `SslProtocols` flag values. */
+const SSL_PROTOCOLS: Record<string, number> = {
+  none: 0,
+  ssl2: 12,
+  ssl3: 48,
+  tls: 192,
+  default: 240,
+  tls11: 768,
+  tls12: 3072,
+  tls13: 12288,
+};
+
+export interface StackExchangeEndpoint {
+  readonly host: string;
+  /** As written; 0 when no port was written (the multiplexer fills in 6380/6379 at connect time). */
+  readonly port: number;
+}
+
+/** Everything a StackExchange.Redis configuration string says, before any endpoint is required. */
+export interface StackExchangeConfiguration {
+  readonly endpoints: readonly StackExchangeEndpoint[];
+  /** Options written explicitly, canonical spelling, typed; never `password`/`sentinelPassword`. */
+  readonly options: Readonly<Record<string, string | number | boolean>>;
+  readonly password?: string;
+  readonly user?: string;
+  /** `$COMMAND=` renames and disables, command name as written. */
+  readonly commandMap: Readonly<Record<string, string>>;
+  /** The Azure default-options provider chosen from the endpoints, if any. */
+  readonly azure?: AzureRedisKind;
+  /** The effective TLS setting: `ssl` when written, else the provider's default. */
+  readonly ssl: boolean;
+  /** The effective `abortConnect`: as written, else false for Azure hosts and true otherwise. */
+  readonly abortConnect: boolean;
+}
+
+const INT32 = /^\s*[+-]?\d+\s*$/;
+
+/** .NET `int.TryParse(s, NumberStyles.Integer, Invariant)`. */
+export function tryParseInt32(s: string): number | undefined {
+  if (!INT32.test(s)) return undefined;
+  const n = Number(s.trim());
+  return n >= -2147483648 && n <= 2147483647 ? n : undefined;
+}
+
+/** StackExchange.Redis `Format.TryParseBoolean`: .NET `bool.TryParse` plus 1/yes/on and 0/no/off. */
+export function tryParseBoolean(s: string): boolean | undefined {
+  const v = s.trim().toLowerCase();
+  if (v === 'true' || v === '1' || v === 'yes' || v === 'on') return true;
+  if (v === 'false' || v === '0' || v === 'no' || v === 'off') return false;
+  return undefined;
+}
+
+/** .NET `Version.TryParse` (2–4 non-negative parts), or a bare major as StackExchange.Redis allows. */
+function tryParseVersion(s: string): string | undefined {
+  const v = s.trim();
+  const major = tryParseInt32(v);
+  if (major !== undefined) return major >= 0 ? `${major}.0` : undefined;
+  const parts = v.split('.');
+  if (parts.length < 2 || parts.length > 4) return undefined;
+  const nums = parts.map((p) => tryParseInt32(p));
+  if (nums.some((n) => n === undefined || n < 0)) return undefined;
+  return nums.join('.');
+}
+
+/** .NET `Enum.TryParse<T>(value, ignoreCase: true)`: a name, or any integer. */
+function tryParseEnum(s: string, names: readonly string[]): string | number | undefined {
+  const v = s.trim();
+  const n = tryParseInt32(v);
+  if (n !== undefined) return n;
+  return names.find((name) => name.toLowerCase() === v.toLowerCase());
+}
+
+function tryParseSslProtocols(s: string): number | undefined {
+  let flags = 0;
+  for (const part of s.split('|')) {
+    const p = part.trim().toLowerCase();
+    const n = tryParseInt32(p);
+    if (n !== undefined) flags |= n;
+    else if (p in SSL_PROTOCOLS) flags |= SSL_PROTOCOLS[p]!;
+    else return undefined;
+  }
+  return flags;
+}
+
+function tryParseProtocol(s: string): 'resp2' | 'resp3' | undefined {
+  const n = tryParseInt32(s);
+  if (n !== undefined) return n === 2 ? 'resp2' : n === 3 ? 'resp3' : undefined;
+  const v = s.trim().toLowerCase();
+  return v === 'resp2' || v === 'resp3' ? v : undefined;
+}
+
+const outOfRange = (key: string, message: string) => new RedisConnectionStringError(message, { keyword: key });
+
+/**
+ * IPv4 and IPv6 literals in the canonical form .NET's `IPAddress.ToString()` gives (`127.1` →
+ * `127.0.0.1`); undefined when the text is not an IP address.
+ */
+function canonicalIp(text: string): string | undefined {
+  try {
+    if (/^[0-9.]+$/.test(text)) {
+      const host = new URL(`http://${text}/`).hostname;
+      return /^\d+\.\d+\.\d+\.\d+$/.test(host) ? host : undefined;
+    }
+    if (text.includes(':') && /^[0-9a-f:.]+$/i.test(text)) return new URL(`http://[${text}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * StackExchange.Redis `Format.TryParseEndPoint`: `host`, `host:port`, `[v6]`, `[v6]:port`, a bare v6
+ * literal (all address). Undefined when the port is not an integer: such a segment is dropped.
+ */
+export function tryParseEndpoint(text: string): StackExchangeEndpoint | undefined {
+  if (!text) return undefined;
+  if (text.startsWith('!')) {
+    throw new RedisConnectionStringError(
+      'Unix domain socket endpoints (!path) are not supported; give a host name or an IP address.',
+    );
+  }
+  let address = text;
+  let portText: string | undefined;
+  const lastColon = text.lastIndexOf(':');
+  if (lastColon > 0) {
+    const closing = text.lastIndexOf(']');
+    if (closing > 0) {
+      address = text.slice(1, closing);
+      if (closing < lastColon) portText = text.slice(lastColon + 1);
+    } else if (text.indexOf(':') === lastColon) {
+      address = text.slice(0, lastColon);
+      portText = text.slice(lastColon + 1);
+    }
+  }
+  let port = 0;
+  if (portText !== undefined) {
+    const p = tryParseInt32(portText);
+    if (p === undefined) return undefined;
+    port = p;
+  }
+  // .NET's endpoint constructors reject ports outside 0–65535 with an exception, not a silent drop.
+  if (port < 0 || port > 65535) {
+    throw new RedisConnectionStringError(`Endpoint port '${port}' is out of range; a port must be between 1 and 65535.`);
+  }
+  const host = canonicalIp(address) ?? address;
+  if (!host || /[\s/@?#\\]/.test(host)) return undefined;
+  return { host, port };
+}
+
+export interface ParseStackExchangeOptions {
+  /** Ignore keywords StackExchange.Redis does not know instead of failing (its `Parse(s, true)`). */
+  ignoreUnknown?: boolean;
+}
+
+/** Parses a StackExchange.Redis configuration string exactly as `ConfigurationOptions.Parse` does. */
+export function parseStackExchangeConfiguration(text: string, opts: ParseStackExchangeOptions = {}): StackExchangeConfiguration {
+  if (text === null || text === undefined) throw new RedisConnectionStringError('The Redis configuration string is missing.');
+  if (!text.trim()) throw new RedisConnectionStringError('The Redis configuration string is empty.');
+
+  const endpoints: StackExchangeEndpoint[] = [];
+  const options: Record<string, string | number | boolean> = Object.create(null);
+  const commandMap: Record<string, string> = Object.create(null);
+  let password: string | undefined;
+  let user: string | undefined;
+
+  for (const padded of text.split(',')) {
+    const option = padded.trim();
+    if (!option) continue;
+    const idx = option.indexOf('=');
+    if (idx <= 0) {
+      const ep = tryParseEndpoint(option);
+      if (ep && !endpoints.some((e) => e.host.toLowerCase() === ep.host.toLowerCase() && e.port === ep.port)) endpoints.push(ep);
+      continue;
+    }
+    const key = option.slice(0, idx).trim();
+    const value = option.slice(idx + 1).trim();
+    const known = BY_FOLDED.get(key.toLowerCase());
+    if (!known) {
+      if (key.startsWith('$')) {
+        // A command-map entry: StackExchange.Redis silently skips command names it does not know.
+        commandMap[option.slice(1, idx)] = value;
+      } else if (!opts.ignoreUnknown) {
+        throw new RedisConnectionStringError(`Keyword '${key}' is not supported.`, { keyword: key });
+      }
+      continue;
+    }
+    const { name, kind } = known;
+    switch (kind) {
+      case 'ignored':
+        break;
+      case 'secret':
+        if (name === 'password') password = value;
+        break;
+      case 'string':
+        if (name === 'user') user = value;
+        else options[name] = value;
+        break;
+      case 'bool': {
+        const b = tryParseBoolean(value);
+        if (b === undefined) throw outOfRange(key, `Keyword '${key}' requires a boolean value; the value '${value}' is not recognised.`);
+        options[name] = b;
+        break;
+      }
+      case 'int':
+      case 'int1': {
+        const n = tryParseInt32(value);
+        if (n === undefined) throw outOfRange(key, `Keyword '${key}' requires an integer value; the value '${value}' is not recognised.`);
+        if (kind === 'int1' && n < 1) throw outOfRange(key, `Keyword '${key}' has a minimum value of '1'; the value '${n}' is not permitted.`);
+        options[name] = n;
+        break;
+      }
+      case 'version': {
+        const v = tryParseVersion(value);
+        if (v === undefined) throw outOfRange(key, `Keyword '${key}' requires a version value; the value '${value}' is not recognised.`);
+        options[name] = v;
+        break;
+      }
+      case 'proxy': {
+        const p = tryParseEnum(value, ['None', 'Twemproxy', 'Envoyproxy']);
+        if (p === undefined) throw outOfRange(key, `Keyword '${key}' requires a proxy value; the value '${value}' is not recognised.`);
+        options[name] = p;
+        break;
+      }
+      case 'sslProtocols': {
+        const p = tryParseSslProtocols(value);
+        if (p === undefined) {
+          throw outOfRange(key, `Keyword '${key}' requires an SslProtocol value (multiple values separated by '|'); the value '${value}' is not recognised.`);
+        }
+        options[name] = p;
+        break;
+      }
+      case 'protocol': {
+        const p = tryParseProtocol(value);
+        if (p === undefined) {
+          throw outOfRange(key, `Keyword '${key}' requires a RedisProtocol value or a known protocol version number; the value '${value}' is not recognised.`);
+        }
+        options[name] = p;
+        break;
+      }
+      case 'tunnel': {
+        if (!value) {
+          delete options[name];
+          break;
+        }
+        const withSlashes = value.startsWith('http:') && !value.startsWith('http://') ? `http://${value.slice(5)}` : value;
+        let url: URL;
+        try {
+          url = new URL(withSlashes);
+        } catch {
+          throw new RedisConnectionStringError(`Tunnel cannot be parsed: ${value}`, { keyword: key });
+        }
+        if (url.protocol !== 'http:') throw new RedisConnectionStringError(`Tunnel cannot be parsed: ${value}`, { keyword: key });
+        options[name] = `http://${url.host}`;
+        break;
+      }
+    }
+  }
+
+  const azure = endpoints.map((e) => azureKindOf(e.host)).find((k) => k !== undefined);
+  const explicitSsl = options.ssl;
+  const ssl =
+    typeof explicitSsl === 'boolean'
+      ? explicitSsl
+      : azure === 'azureManagedRedis'
+        ? true
+        : azure === 'azureCacheForRedis'
+          ? endpoints.some((e) => e.port === 6380)
+          : false;
+  const explicitAbort = options.abortConnect;
+  const abortConnect = typeof explicitAbort === 'boolean' ? explicitAbort : azure === undefined;
+
+  const result: StackExchangeConfiguration = {
+    endpoints,
+    options,
+    commandMap,
+    ssl,
+    abortConnect,
+    ...(password !== undefined ? { password } : {}),
+    ...(user !== undefined ? { user } : {}),
+    ...(azure !== undefined ? { azure } : {}),
+  };
+  return result;
+}
+
+/** StackExchange.Redis `SetDefaultPorts`: a port-less endpoint gets 6380 with TLS, 6379 without. */
+export function effectivePort(endpoint: StackExchangeEndpoint, ssl: boolean): number {
+  return endpoint.port !== 0 ? endpoint.port : ssl ? 6380 : 6379;
+}
