@@ -1,0 +1,124 @@
+import type { SecretClient, SecretProperties, KeyVaultSecret } from '@azure/keyvault-secrets';
+import { ConcurrencyLimiter } from '../concurrency.js';
+import { withRetry, type RetryOptions } from '../retry.js';
+import { toKeyVaultError } from './errors.js';
+
+/** What one load needs from the provider: the client, its limits, and the cache of the last load. */
+export interface LoadPlan {
+  client: SecretClient;
+  vaultUrl: string;
+  provider: string;
+  maxConcurrency: number;
+  retry: RetryOptions;
+  abortSignal?: AbortSignal;
+  /** Filters listed secrets (the secret manager's `load`), after the `enabled === true` check. */
+  include(properties: SecretProperties): boolean;
+  /** Secrets fetched by earlier loads, by lower-cased name. */
+  cache: ReadonlyMap<string, CachedSecret>;
+}
+
+export interface CachedSecret {
+  secret: KeyVaultSecret;
+  /** `updatedOn` in ms (NaN when the service gave none) when it was fetched. */
+  updatedOn: number;
+}
+
+export interface LoadResult {
+  /** Every loaded secret in listing order (the order decides ties on a key collision). */
+  secrets: KeyVaultSecret[];
+  /** The new cache: every loaded secret by lower-cased name. */
+  cache: Map<string, CachedSecret>;
+  /** How many secrets had to be fetched (0 on a reload where nothing changed). */
+  fetched: number;
+  /** Whether the loaded set differs from the cache it started from (fetches or removals). */
+  changed: boolean;
+}
+
+const updatedMs = (p: SecretProperties): number => p.updatedOn?.getTime() ?? Number.NaN;
+
+/**
+ * Lists secret properties page by page and fetches values while later pages are still listing,
+ * at most `maxConcurrency` at once. The first page goes out alone, so on a fresh client that
+ * request alone pays the 401 challenge; every fetch after it carries the token.
+ *
+ * A listing page that fails transiently is retried by listing again from the start and skipping
+ * names already seen: the SDK does not expose the page's nextLink, and a vault rarely has more
+ * than a few dozen pages.
+ */
+export async function loadSecrets(plan: LoadPlan): Promise<LoadResult> {
+  const limiter = new ConcurrencyLimiter(plan.maxConcurrency);
+  const listed: SecretProperties[] = [];
+  const seen = new Set<string>();
+  const pending: Array<Promise<void>> = [];
+  const results = new Map<string, CachedSecret>();
+  const knownValues = (): string[] => [...results.values()].map((c) => c.secret.value ?? '');
+  let fetched = 0;
+  let firstFailure: unknown;
+
+  const fetchOne = (properties: SecretProperties): Promise<void> =>
+    limiter.run(async () => {
+      if (firstFailure !== undefined) return;
+      try {
+        const secret = await withRetry(
+          () => plan.client.getSecret(properties.name, plan.abortSignal ? { abortSignal: plan.abortSignal } : {}),
+          plan.retry,
+        );
+        fetched++;
+        // The listed `updatedOn` is what the next reload compares against.
+        results.set(properties.name.toLowerCase(), { secret, updatedOn: updatedMs(properties) });
+      } catch (error) {
+        firstFailure ??= toKeyVaultError(error, {
+          vaultUrl: plan.vaultUrl,
+          secretName: properties.name,
+          operation: `reading secret '${properties.name}'`,
+          provider: plan.provider,
+          knownValues: knownValues(),
+        });
+      }
+    });
+
+  const accept = (properties: SecretProperties): void => {
+    const folded = properties.name.toLowerCase();
+    if (seen.has(folded)) return;
+    seen.add(folded);
+    if (properties.enabled !== true || !plan.include(properties)) return;
+    listed.push(properties);
+    const cached = plan.cache.get(folded);
+    if (cached && sameUpdate(cached.updatedOn, updatedMs(properties))) {
+      results.set(folded, cached);
+      return;
+    }
+    pending.push(fetchOne(properties));
+  };
+
+  await withRetry(
+    async () => {
+      const pages = plan.client.listPropertiesOfSecrets(plan.abortSignal ? { abortSignal: plan.abortSignal } : {}).byPage();
+      for await (const page of pages) {
+        for (const properties of page) accept(properties);
+        if (firstFailure !== undefined) break;
+      }
+    },
+    plan.retry,
+  ).catch((error: unknown) => {
+    firstFailure ??= toKeyVaultError(error, {
+      vaultUrl: plan.vaultUrl,
+      operation: 'listing secrets',
+      provider: plan.provider,
+      knownValues: knownValues(),
+    });
+  });
+  await Promise.all(pending);
+  if (firstFailure !== undefined) throw firstFailure;
+
+  const secrets = listed.map((p) => results.get(p.name.toLowerCase())!.secret);
+  const cache = new Map<string, CachedSecret>();
+  for (const p of listed) cache.set(p.name.toLowerCase(), results.get(p.name.toLowerCase())!);
+  const changed = fetched > 0 || cache.size !== plan.cache.size;
+  return { secrets, cache, fetched, changed };
+}
+
+function sameUpdate(a: number, b: number): boolean {
+  // Two missing dates count as unchanged, as .NET compares nullable UpdatedOn values.
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
+}
