@@ -1,0 +1,175 @@
+/**
+ * Resolves Key Vault secret identifiers (`https://<vault>/secrets/<name>[/<version>]`), as App
+ * Configuration's Key Vault references carry them. One SecretClient per vault; each identifier is
+ * fetched once (in-flight and resolved results shared); at most `maxConcurrency` fetches at once.
+ * The first request to a vault goes out alone so only it pays the 401 challenge.
+ */
+import { inspect } from 'node:util';
+import type { TokenCredential } from '@azure/core-auth';
+import type { SecretClient, SecretClientOptions } from '@azure/keyvault-secrets';
+import { ConcurrencyLimiter } from '../concurrency.js';
+import { withRetry, type RetryOptions } from '../retry.js';
+import { createSecretClient, defaultCredential } from './client.js';
+import { KeyVaultError, toKeyVaultError } from './errors.js';
+
+export interface KeyVaultSecretResolverOptions {
+  /** Default: `DefaultAzureCredential`, imported when first needed. */
+  credential?: TokenCredential;
+  /** Passed to every SecretClient. SDK retries stay off unless `retryOptions` is given here. */
+  clientOptions?: SecretClientOptions;
+  /** Parallel fetches across all vaults. Default 16. */
+  maxConcurrency?: number;
+  retry?: Omit<RetryOptions, 'abortSignal'>;
+}
+
+export interface KeyVaultSecretId {
+  /** `https://host[:port]`. */
+  vaultUrl: string;
+  name: string;
+  version?: string;
+}
+
+export interface ResolvedSecret extends KeyVaultSecretId {
+  value: string;
+}
+
+const NAME = /^[0-9a-zA-Z-]{1,127}$/;
+
+/** Parses a secret identifier; a KeyVaultError `KEY_VAULT_SECRET_ID` when it is not one. */
+export function parseKeyVaultSecretId(secretId: string): KeyVaultSecretId {
+  const fail = (why: string): never => {
+    throw new KeyVaultError(`Key Vault secret identifier '${String(secretId).slice(0, 300)}' is invalid: ${why}`, 'KEY_VAULT_SECRET_ID', {
+      source: String(secretId).slice(0, 300),
+    });
+  };
+  let url: URL;
+  try {
+    url = new URL(secretId);
+  } catch {
+    return fail('not an absolute URL.');
+  }
+  if (url.protocol !== 'https:') fail('the scheme must be https.');
+  if (url.search || url.hash || url.username || url.password) fail('it must not carry a query, fragment or user info.');
+  const segments = url.pathname.split('/').filter((s, i, all) => s !== '' || i < all.length - 1);
+  // ['', 'secrets', name] or ['', 'secrets', name, version]
+  if (segments[0] !== '' || segments.length < 3 || segments.length > 4 || segments[1]?.toLowerCase() !== 'secrets') {
+    fail("expected https://<vault>/secrets/<name>[/<version>].");
+  }
+  const name = decodeURIComponent(segments[2] ?? '');
+  if (!NAME.test(name)) fail('the secret name must be 1-127 letters, digits or dashes.');
+  const version = segments[3] ? decodeURIComponent(segments[3]) : undefined;
+  if (version !== undefined && !/^[0-9a-zA-Z]+$/.test(version)) fail('the version must be letters and digits.');
+  return { vaultUrl: url.origin, name, ...(version ? { version } : {}) };
+}
+
+interface VaultClient {
+  client: Promise<SecretClient>;
+  /** Settles when the vault's first request has finished (the challenge is done). */
+  ready?: Promise<void>;
+}
+
+export class KeyVaultSecretResolver {
+  readonly #options: KeyVaultSecretResolverOptions;
+  readonly #limiter: ConcurrencyLimiter;
+  readonly #vaults = new Map<string, VaultClient>();
+  readonly #results = new Map<string, Promise<ResolvedSecret>>();
+  #credential: Promise<TokenCredential> | undefined;
+  #disposed = false;
+
+  constructor(options: KeyVaultSecretResolverOptions = {}) {
+    this.#options = options;
+    this.#limiter = new ConcurrencyLimiter(options.maxConcurrency ?? 16);
+  }
+
+  /** Resolves one identifier; the same identifier (case-insensitive) is fetched only once. */
+  resolve(secretId: string): Promise<ResolvedSecret> {
+    if (this.#disposed) return Promise.reject(new KeyVaultError('The Key Vault secret resolver was disposed.', 'KEY_VAULT_REQUEST'));
+    let id: KeyVaultSecretId;
+    try {
+      id = parseKeyVaultSecretId(secretId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const cacheKey = `${id.vaultUrl}/secrets/${id.name}/${id.version ?? ''}`.toLowerCase();
+    let result = this.#results.get(cacheKey);
+    if (!result) {
+      result = this.#fetch(id);
+      this.#results.set(cacheKey, result);
+      // A failure is not cached: the next refresh may succeed.
+      result.catch(() => {
+        if (this.#results.get(cacheKey) === result) this.#results.delete(cacheKey);
+      });
+    }
+    return result;
+  }
+
+  /** Forgets resolved values so the next `resolve` fetches again (a refresh). Clients are kept. */
+  clear(): void {
+    this.#results.clear();
+  }
+
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    this.#results.clear();
+    this.#vaults.clear();
+  }
+
+  async #fetch(id: KeyVaultSecretId): Promise<ResolvedSecret> {
+    const vault = this.#vault(id.vaultUrl);
+    const run = async (): Promise<ResolvedSecret> => {
+      try {
+        const client = await vault.client;
+        const secret = await this.#limiter.run(() =>
+          withRetry(() => client.getSecret(id.name, id.version ? { version: id.version } : {}), this.#options.retry),
+        );
+        return {
+          value: secret.value ?? '',
+          vaultUrl: id.vaultUrl,
+          name: secret.name,
+          ...(secret.properties.version ? { version: secret.properties.version } : id.version ? { version: id.version } : {}),
+        };
+      } catch (error) {
+        throw toKeyVaultError(error, {
+          vaultUrl: id.vaultUrl,
+          secretName: id.name,
+          operation: `reading secret '${id.name}'${id.version ? ` version ${id.version}` : ''}`,
+        });
+      }
+    };
+    if (!vault.ready) {
+      const first = run();
+      vault.ready = first.then(
+        () => undefined,
+        () => undefined,
+      );
+      return first;
+    }
+    await vault.ready;
+    return run();
+  }
+
+  #vault(vaultUrl: string): VaultClient {
+    const key = vaultUrl.toLowerCase();
+    let vault = this.#vaults.get(key);
+    if (!vault) {
+      this.#credential ??= this.#options.credential ? Promise.resolve(this.#options.credential) : defaultCredential();
+      const client = this.#credential.then((credential) => createSecretClient(vaultUrl, credential, this.#options.clientOptions));
+      vault = { client };
+      this.#vaults.set(key, vault);
+      const created = vault;
+      // A credential or SDK import failure should not poison the vault for later refreshes.
+      client.catch(() => {
+        if (this.#vaults.get(key) === created) this.#vaults.delete(key);
+      });
+    }
+    return vault;
+  }
+
+  [inspect.custom](): string {
+    return `KeyVaultSecretResolver { vaults: ${this.#vaults.size}, cached: ${this.#results.size} }`;
+  }
+
+  toJSON(): { vaults: number; cached: number } {
+    return { vaults: this.#vaults.size, cached: this.#results.size };
+  }
+}
