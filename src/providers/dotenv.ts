@@ -1,0 +1,32 @@
+import dotenv from 'dotenv';
+import type { ProviderEntry } from '../core/provider.js';
+import { mapEnvironmentVariables } from '../parsers/environment.js';
+import { FileConfigurationProvider, type FileProviderOptions } from './fileProvider.js';
+
+export interface DotenvOptions extends FileProviderOptions {
+  /** Keep only names that start with this (after `__` → `:`), removed once, as for environment variables. */
+  prefix?: string;
+}
+
+/**
+ * `addDotenv(path, options)`: a `.env` file read with the `dotenv` package's parser, whose names
+ * mean exactly what the same environment variables would (`__` → `:`, connection-string prefixes).
+ * Never touches `process.env`. Each entry's `source` is `<file>:<NAME>`.
+ */
+export class DotenvProvider extends FileConfigurationProvider {
+  readonly #prefix: string | undefined;
+
+  constructor(path: string, options: DotenvOptions = {}) {
+    super('DotenvConfigurationProvider', path, options);
+    this.#prefix = options.prefix;
+  }
+
+  protected parse(text: string): ProviderEntry[] {
+    const parsed = dotenv.parse(text);
+    const file = this.path;
+    return mapEnvironmentVariables(
+      Object.keys(parsed).map((name) => [name, parsed[name]] as const),
+      { prefix: this.#prefix, sourceOf: (name) => `${file}:${name}` },
+    );
+  }
+}

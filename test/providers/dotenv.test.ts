@@ -1,0 +1,78 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigurationFileNotFoundError } from '../../src/core/errors.js';
+import { DotenvProvider } from '../../src/providers/dotenv.js';
+import { makeTempDir, pairsOf } from './helpers.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+
+beforeEach(async () => {
+  ({ dir, cleanup } = await makeTempDir());
+});
+afterEach(async () => {
+  await cleanup();
+});
+
+describe('DotenvProvider', () => {
+  it("parses with dotenv's rules and maps names like environment variables", async () => {
+    await writeFile(
+      join(dir, '.env'),
+      [
+        '# comment',
+        'Redis__Host=cache.local',
+        'export Logging__Level = Debug',
+        'QUOTED="a b # not a comment"',
+        "SINGLE='x=y'",
+        'MULTI="line1\\nline2"',
+        'A___B=under',
+        'SQLCONNSTR_Main=Server=db;Database=app',
+        'EMPTY=',
+        'Redis__Host=override',
+      ].join('\n'),
+    );
+    const provider = new DotenvProvider('.env', { baseDir: dir });
+    const data = await provider.load();
+    expect(pairsOf(data)).toEqual([
+      ['Redis:Host', 'override'],
+      ['Logging:Level', 'Debug'],
+      ['QUOTED', 'a b # not a comment'],
+      ['SINGLE', 'x=y'],
+      ['MULTI', 'line1\nline2'],
+      ['A:_B', 'under'],
+      ['ConnectionStrings:Main', 'Server=db;Database=app'],
+      ['ConnectionStrings:Main_ProviderName', 'System.Data.SqlClient'],
+      ['EMPTY', ''],
+    ]);
+    expect(data.get('redis:host')?.source).toBe('.env:Redis__Host');
+    expect(provider.name).toBe("DotenvConfigurationProvider for '.env' (Required)");
+  });
+
+  it('never writes to process.env', async () => {
+    const name = `LAYERED_CONFIG_DOTENV_PROBE_${process.pid}`;
+    await writeFile(join(dir, '.env'), `${name}=1`);
+    const data = await new DotenvProvider(join(dir, '.env')).load();
+    expect(data.get(name.toLowerCase())?.value).toBe('1');
+    expect(process.env[name]).toBeUndefined();
+  });
+
+  it('filters by a prefix like environment variables', async () => {
+    await writeFile(join(dir, '.env'), 'APP__Port=80\nOTHER__Port=1');
+    expect(pairsOf(await new DotenvProvider(join(dir, '.env'), { prefix: 'App__' }).load())).toEqual([['Port', '80']]);
+  });
+
+  it('is optional only when asked', async () => {
+    expect((await new DotenvProvider('.env.missing', { baseDir: dir, optional: true }).load()).size).toBe(0);
+    await expect(new DotenvProvider('.env.missing', { baseDir: dir }).load()).rejects.toBeInstanceOf(ConfigurationFileNotFoundError);
+  });
+
+  it('keeps prototype-looking names as ordinary keys', async () => {
+    await writeFile(join(dir, '.env'), '__proto____polluted=1\nconstructor__prototype=2');
+    expect(pairsOf(await new DotenvProvider(join(dir, '.env')).load())).toEqual([
+      [':proto::polluted', '1'],
+      ['constructor:prototype', '2'],
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
