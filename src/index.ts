@@ -15,6 +15,19 @@ export { ConfigurationBuilder } from './core/builder.js';
 // providers
 export { MemoryProvider } from './providers/memory.js';
 export type { InMemoryValues, InMemoryOptions } from './providers/memory.js';
+export { JsonFileProvider } from './providers/jsonFile.js';
+export type { JsonFileOptions } from './providers/jsonFile.js';
+export type { FileProviderOptions } from './providers/fileProvider.js';
+export { UserSecretsProvider, userSecretsPath, findUserSecretsId } from './providers/userSecrets.js';
+export type { UserSecretsOptions } from './providers/userSecrets.js';
+export { DotenvProvider } from './providers/dotenv.js';
+export type { DotenvOptions } from './providers/dotenv.js';
+export { EnvironmentVariablesProvider } from './providers/environment.js';
+export type { EnvironmentVariablesOptions } from './providers/environment.js';
+export { CommandLineProvider } from './providers/commandLine.js';
+export type { CommandLineOptions, SwitchMappings } from './providers/commandLine.js';
+export { parseJsonConfiguration, flattenJsonSetting } from './parsers/json.js';
+export type { JsonEntry } from './parsers/json.js';
 
 // binding
 export { dictionaryOf } from './binding/bind.js';
