@@ -220,7 +220,7 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
   const stats: EmulatorStats = { total: 0, list: 0, listNotModified: 0, get: 0, getNotModified: 0, head: 0, snapshot: 0, unauthorized: 0, faults: 0 };
   const requests: RequestRecord[] = [];
   const faults: Fault[] = [];
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<import('node:stream').Duplex>();
 
   const stored = (s: EmulatorSetting): StoredSetting => ({
     key: s.key,

@@ -1,0 +1,138 @@
+/**
+ * Change detection between full loads, so an unchanged store costs conditional requests only:
+ *  - a sentinel key: one `GET /kv/{key}` with `If-None-Match` (304 = unchanged);
+ *  - watch-all: every page of every key-value selector re-requested with its page etag.
+ *
+ * Watch-all sends the page requests in parallel rather than one after another as the official
+ * providers do: each page is addressed by the continuation token it was listed with, so the pages
+ * need not wait for each other. A page whose content changed (a key added, edited or deleted inside
+ * its range) answers 200. The last page also has to stay the last, or keys appended after the
+ * old end would go unseen, so its 304 must come without a `Link` to a further page.
+ */
+import type { AppConfigurationClient } from '@azure/app-configuration';
+import { ConfigurationError } from '../../core/errors.js';
+import { NO_LABEL } from './selectors.js';
+
+export const DEFAULT_REFRESH_INTERVAL_MS = 30_000;
+export const MIN_REFRESH_INTERVAL_MS = 1_000;
+/** .NET backs a failing refresh off up to 10 minutes. */
+export const MAX_REFRESH_BACKOFF_MS = 10 * 60_000;
+
+export interface Sentinel {
+  key: string;
+  /** Default: no label. */
+  label?: string;
+}
+
+export interface RefreshOptions {
+  /** How often the store is checked. Default 30 s, at least 1 s. */
+  intervalMs?: number;
+  /** Reload everything when this one key changes; without it every selected page is watched. */
+  sentinel?: Sentinel;
+}
+
+/** One listed page: how to ask for it again and the etag it had. */
+export interface PageWatcher {
+  /** The `after` token the page was listed with; undefined for the first page. */
+  continuationToken?: string;
+  etag: string;
+  /** No page followed this one. */
+  last: boolean;
+}
+
+export interface WatchedList {
+  keyFilter: string;
+  labelFilter: string;
+  tagFilters: string[];
+  pages: PageWatcher[];
+}
+
+export function refreshIntervalMs(options: RefreshOptions | boolean | undefined): number | undefined {
+  if (!options) return undefined;
+  const interval = options === true ? DEFAULT_REFRESH_INTERVAL_MS : (options.intervalMs ?? DEFAULT_REFRESH_INTERVAL_MS);
+  if (!Number.isFinite(interval) || interval < MIN_REFRESH_INTERVAL_MS) {
+    throw new ConfigurationError('The refresh interval cannot be less than 1000 milliseconds.', 'INVALID_OPTIONS', {
+      provider: 'AzureAppConfigurationProvider',
+    });
+  }
+  return interval;
+}
+
+/** Delay before the next attempt after `failures` consecutive failed refreshes (full jitter in the upper half). */
+export function refreshBackoffMs(intervalMs: number, failures: number, random: () => number = Math.random): number {
+  if (failures <= 0) return intervalMs;
+  const step = Math.min(MAX_REFRESH_BACKOFF_MS, intervalMs * 2 ** failures);
+  return Math.round(step / 2 + (random() * step) / 2);
+}
+
+type Call = <T>(operation: (signal: AbortSignal | undefined) => Promise<T>) => Promise<T>;
+
+/** Runs `tasks` at most `limit` at a time; resolves true as soon as one reports true. */
+async function anyTrue(tasks: Array<() => Promise<boolean>>, limit: number): Promise<boolean> {
+  let next = 0;
+  let found = false;
+  const worker = async (): Promise<void> => {
+    while (!found && next < tasks.length) {
+      const task = tasks[next++]!;
+      if (await task()) found = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return found;
+}
+
+/** True when any watched page changed. `call` wraps each request with retry and the abort signal. */
+export async function pagesChanged(
+  client: AppConfigurationClient,
+  lists: readonly WatchedList[],
+  call: Call,
+  concurrency: number,
+): Promise<{ changed: boolean; requests: number }> {
+  let requests = 0;
+  const tasks = lists.flatMap((list) =>
+    list.pages.map((page) => async (): Promise<boolean> => {
+      requests++;
+      const first = await call(async (abortSignal) => {
+        const iterator = client
+          .listConfigurationSettings({
+            keyFilter: list.keyFilter,
+            labelFilter: list.labelFilter,
+            ...(list.tagFilters.length > 0 ? { tagsFilter: list.tagFilters } : {}),
+            pageEtags: [page.etag],
+            ...(abortSignal ? { abortSignal } : {}),
+          })
+          .byPage(page.continuationToken === undefined ? undefined : { continuationToken: page.continuationToken });
+        return iterator.next();
+      });
+      if (first.done) return true;
+      const response = first.value._response as { status?: number; headers?: { get(name: string): string | undefined } } | undefined;
+      if (response?.status !== 304) return true;
+      return page.last && Boolean(response.headers?.get('link'));
+    }),
+  );
+  const changed = await anyTrue(tasks, concurrency);
+  return { changed, requests };
+}
+
+/** The sentinel's etag now, `null` when it does not exist; `unchanged` when the service said 304. */
+export async function sentinelState(
+  client: AppConfigurationClient,
+  sentinel: Sentinel,
+  knownEtag: string | null | undefined,
+  call: Call,
+): Promise<{ unchanged: true } | { unchanged: false; etag: string | null }> {
+  const label = sentinel.label === undefined || sentinel.label === NO_LABEL || sentinel.label === '' ? undefined : sentinel.label;
+  try {
+    const response = await call((abortSignal) =>
+      client.getConfigurationSetting(
+        { key: sentinel.key, ...(label !== undefined ? { label } : {}), ...(knownEtag ? { etag: knownEtag } : {}) },
+        { ...(knownEtag ? { onlyIfChanged: true } : {}), ...(abortSignal ? { abortSignal } : {}) },
+      ),
+    );
+    if (response.statusCode === 304) return { unchanged: true };
+    return { unchanged: false, etag: response.etag ?? null };
+  } catch (error) {
+    if ((error as { statusCode?: unknown })?.statusCode === 404) return { unchanged: false, etag: null };
+    throw error;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Which settings a store contributes: key/label selectors and snapshot selectors, normalized the
+ * way the .NET provider's `Select` does (default key `*` with no label, a blank label meaning no
+ * label, `*` and `,` refused in labels, a repeated selector moved to the end).
+ */
+import { ConfigurationError } from '../../core/errors.js';
+
+/** App Configuration's "no label" filter value. */
+export const NO_LABEL = '\0';
+export const FEATURE_FLAG_PREFIX = '.appconfig.featureflag/';
+
+export interface KeyValueSelector {
+  /** `App:*` (prefix), `App:Name` (exact) or `a,b` (up to 5 names); reserved `*`, `,`, `\` escaped with `\`. */
+  keyFilter: string;
+  /** An exact label; default: no label. `*` and `,` are not allowed (as .NET). */
+  labelFilter?: string;
+  /** `name=value` tag filters, ANDed. */
+  tagFilters?: string[];
+}
+
+export interface SnapshotSelector {
+  snapshotName: string;
+}
+
+export type SettingSelector = KeyValueSelector | SnapshotSelector;
+
+/** A selector after validation; `featureFlags` selectors list `.appconfig.featureflag/…` settings. */
+export type NormalizedSelector =
+  | { kind: 'keyValues'; keyFilter: string; labelFilter: string; tagFilters: string[]; featureFlags: boolean }
+  | { kind: 'snapshot'; snapshotName: string };
+
+export function isSnapshotSelector(selector: SettingSelector): selector is SnapshotSelector {
+  return typeof (selector as SnapshotSelector).snapshotName === 'string';
+}
+
+function optionsError(message: string): ConfigurationError {
+  return new ConfigurationError(message, 'INVALID_OPTIONS', { provider: 'AzureAppConfigurationProvider' });
+}
+
+function normalizeLabel(label: string | undefined): string {
+  if (label === undefined || label.trim() === '') return NO_LABEL;
+  if (label.includes('*') || label.includes(',')) {
+    throw optionsError("The characters '*' and ',' are not supported in label filters.");
+  }
+  return label;
+}
+
+function identity(s: NormalizedSelector): string {
+  return s.kind === 'snapshot' ? `snapshot\n${s.snapshotName}` : `kv\n${s.keyFilter}\n${s.labelFilter}\n${s.tagFilters.join('\n')}`;
+}
+
+/** .NET's `AppendUnique`: selecting the same thing again moves it to the end, where it wins. */
+function appendUnique(list: NormalizedSelector[], selector: NormalizedSelector): void {
+  const at = list.findIndex((s) => identity(s) === identity(selector));
+  if (at >= 0) list.splice(at, 1);
+  list.push(selector);
+}
+
+/** Key-value selectors; none given means every key with no label. */
+export function normalizeSelectors(selectors: readonly SettingSelector[] | undefined): NormalizedSelector[] {
+  const out: NormalizedSelector[] = [];
+  for (const selector of selectors ?? [{ keyFilter: '*' }]) {
+    if (isSnapshotSelector(selector)) {
+      if ((selector as Partial<KeyValueSelector>).keyFilter !== undefined) {
+        throw optionsError('A selector names either a snapshot or a key filter, not both.');
+      }
+      if (selector.snapshotName.trim() === '') throw optionsError('A snapshot name cannot be empty.');
+      appendUnique(out, { kind: 'snapshot', snapshotName: selector.snapshotName });
+      continue;
+    }
+    if (typeof selector.keyFilter !== 'string' || selector.keyFilter === '') {
+      throw optionsError('A key-value selector needs a non-empty keyFilter.');
+    }
+    appendUnique(out, {
+      kind: 'keyValues',
+      keyFilter: selector.keyFilter,
+      labelFilter: normalizeLabel(selector.labelFilter),
+      tagFilters: [...(selector.tagFilters ?? [])],
+      featureFlags: false,
+    });
+  }
+  return out;
+}
+
+/**
+ * Feature-flag selectors: `true` selects every flag with no label (.NET `UseFeatureFlags()`); a
+ * selector's key filter is a flag-id filter, prefixed with `.appconfig.featureflag/` here.
+ */
+export function normalizeFeatureFlagSelectors(option: boolean | { selectors?: readonly KeyValueSelector[] } | undefined): NormalizedSelector[] {
+  if (!option) return [];
+  const selectors = option === true || !option.selectors || option.selectors.length === 0 ? [{ keyFilter: '*' }] : option.selectors;
+  const out: NormalizedSelector[] = [];
+  for (const selector of selectors) {
+    if (isSnapshotSelector(selector as SettingSelector)) throw optionsError('Feature flag selectors cannot name a snapshot.');
+    if (typeof selector.keyFilter !== 'string' || selector.keyFilter === '') {
+      throw optionsError('A feature flag selector needs a non-empty keyFilter.');
+    }
+    appendUnique(out, {
+      kind: 'keyValues',
+      keyFilter: selector.keyFilter
+        .split(',')
+        .map((part) => `${FEATURE_FLAG_PREFIX}${part.trim()}`)
+        .join(','),
+      labelFilter: normalizeLabel(selector.labelFilter),
+      tagFilters: [...(selector.tagFilters ?? [])],
+      featureFlags: true,
+    });
+  }
+  return out;
+}
+
+/** How a label shows in messages and provenance. */
+export function describeLabel(label: string | null | undefined): string {
+  return label === null || label === undefined || label === '' || label === NO_LABEL ? '(no label)' : `'${label}'`;
+}
