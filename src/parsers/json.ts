@@ -381,31 +381,37 @@ export function flattenJson(document: JsonDocument, options: JsonFlattenOptions 
   const data = new Map<string, JsonEntry>();
 
   const visit = (node: JsonNode, path: string | undefined, at: number): void => {
-    if (node.kind === 'Object' || node.kind === 'Array') {
-      const children: Array<readonly [string, JsonNode, number]> =
-        node.kind === 'Object'
-          ? node.members.map((m) => [m.name, m.value, m.offset] as const)
-          : node.items.map((item, i) => [String(i), item, item.offset] as const);
+    if (node.kind === 'Object') {
       // .NET records an empty container without checking for a duplicate, but a later scalar
       // with the same key does see it as one; keeping that asymmetry keeps the same files valid.
-      if (children.length === 0) {
-        if (path !== undefined && emptyAsNull) data.set(foldKey(path), { key: path, value: null });
-        return;
-      }
-      for (const [name, child, offset] of children) {
-        visit(child, path === undefined ? name : combinePath(path, name), offset);
+      if (node.members.length === 0) return empty(path);
+      for (const m of node.members) visit(m.value, path === undefined ? m.name : combinePath(path, m.name), m.offset);
+      return;
+    }
+    if (node.kind === 'Array') {
+      if (node.items.length === 0) return empty(path);
+      const items = node.items;
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        visit(item, path === undefined ? String(i) : combinePath(path, String(i)), item.offset);
       }
       return;
     }
     if (path === undefined) return;
     const folded = foldKey(path);
-    if (errorOnDuplicate && data.has(folded)) {
-      const { line, column } = document.positionOf(at);
-      throw new DuplicateKeyError(`A duplicate key '${path}' was found at line ${line}, column ${column}.`, { key: path });
+    if (data.has(folded)) {
+      if (errorOnDuplicate) {
+        const { line, column } = document.positionOf(at);
+        throw new DuplicateKeyError(`A duplicate key '${path}' was found at line ${line}, column ${column}.`, { key: path });
+      }
+      // The entry moves to where its last occurrence is, as a list of pairs read into a map would.
+      data.delete(folded);
     }
-    // Delete first so the entry lands in source order of its last occurrence.
-    data.delete(folded);
     data.set(folded, { key: path, value: scalarText(node) });
+  };
+
+  const empty = (path: string | undefined): void => {
+    if (path !== undefined && emptyAsNull) data.set(foldKey(path), { key: path, value: null });
   };
 
   visit(document.root, options.prefix, document.root.offset);
