@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { featureFlag, startAppConfigurationEmulator, FEATURE_FLAG_CONTENT_TYPE, type AppConfigurationEmulator } from '../emulators/appConfiguration.js';
+import { featureFlagEntries } from '../../src/azure/appconfig/featureFlags.js';
+import { ConfigurationParseError } from '../../src/core/errors.js';
+import { buildRoot, flat, hmacOptions } from './helpers.js';
+
+let emu: AppConfigurationEmulator;
+beforeAll(async () => {
+  emu = await startAppConfigurationEmulator();
+  emu.replaceAll([
+    { key: 'App:Name', value: 'demo' },
+    featureFlag({ id: 'Beta', enabled: true }),
+    featureFlag({ id: 'Off', enabled: false, client_filters: [{ name: 'Ignored' }] }),
+    featureFlag({
+      id: 'Targeted',
+      enabled: true,
+      requirement_type: 'All',
+      client_filters: [
+        { name: 'Microsoft.Targeting', parameters: { Audience: { Users: ['a@contoso.com', 'b@contoso.com'], DefaultRolloutPercentage: 50.0, Groups: [] } } },
+        { name: 'Microsoft.TimeWindow', parameters: { Start: 'Mon, 01 Jan 2024 00:00:00 GMT', Flag: true, Nothing: null } },
+      ],
+    }),
+    featureFlag({ id: 'Beta', enabled: false }, 'dev'),
+    // The JSON id names the flag, not the key suffix.
+    { key: '.appconfig.featureflag/suffix', contentType: FEATURE_FLAG_CONTENT_TYPE, value: JSON.stringify({ id: 'RealId', enabled: true }) },
+  ]);
+});
+afterAll(async () => emu.close());
+
+describe('feature flags', () => {
+  it('maps flags under FeatureManagement as .NET does, and only when asked for', async () => {
+    const without = await buildRoot(hmacOptions(emu));
+    expect(flat(without.root)).toEqual({ 'App:Name': 'demo' });
+    await without.root.dispose();
+
+    const { root } = await buildRoot(hmacOptions(emu, { featureFlags: true }));
+    expect(flat(root)).toEqual({
+      'App:Name': 'demo',
+      'FeatureManagement:Beta': 'True',
+      'FeatureManagement:Off': 'False',
+      'FeatureManagement:RealId': 'True',
+      'FeatureManagement:Targeted:EnabledFor:0:Name': 'Microsoft.Targeting',
+      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:Users:0': 'a@contoso.com',
+      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:Users:1': 'b@contoso.com',
+      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:DefaultRolloutPercentage': '50',
+      'FeatureManagement:Targeted:EnabledFor:1:Name': 'Microsoft.TimeWindow',
+      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Start': 'Mon, 01 Jan 2024 00:00:00 GMT',
+      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Flag': 'True',
+      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Nothing': '',
+      'FeatureManagement:Targeted:RequirementType': 'All',
+    });
+    expect(JSON.stringify(root.explain('FeatureManagement:Beta'))).toContain(".appconfig.featureflag/Beta' label (no label)");
+    await root.dispose();
+  });
+
+  it('selects flags by id filter and label, a later selector winning', async () => {
+    const { root } = await buildRoot(
+      hmacOptions(emu, { selectors: [{ keyFilter: 'App:*' }], featureFlags: { selectors: [{ keyFilter: 'B*' }, { keyFilter: 'Beta', labelFilter: 'dev' }] } }),
+    );
+    expect(flat(root)).toEqual({ 'App:Name': 'demo', 'FeatureManagement:Beta': 'False' });
+    expect(emu.requests.some((r) => r.url.includes('key=.appconfig.featureflag/B*'))).toBe(true);
+    await root.dispose();
+  });
+
+  it('keeps raw parameter numbers, skips a null id and names the setting in format errors', () => {
+    expect(featureFlagEntries({ key: '.appconfig.featureflag/x', value: '{"id":null,"enabled":true}' }, 'store')).toEqual([]);
+    expect(
+      featureFlagEntries(
+        { key: '.appconfig.featureflag/P', value: '{"id":"P","enabled":true,"conditions":{"client_filters":[{"name":"Pct","parameters":{"Value":12.50}}]}}' },
+        'store',
+      ),
+    ).toEqual([
+      { key: 'FeatureManagement:P:EnabledFor:0:Name', value: 'Pct' },
+      { key: 'FeatureManagement:P:EnabledFor:0:Parameters:Value', value: '12.50' },
+    ]);
+    const bad = () => featureFlagEntries({ key: '.appconfig.featureflag/Bad', label: 'dev', value: '{"id":"Bad","enabled":"yes"}' }, 'store');
+    expect(bad).toThrow(ConfigurationParseError);
+    expect(bad).toThrow(/'enabled'.*\.appconfig\.featureflag\/Bad' 'dev'/);
+    expect(() => featureFlagEntries({ key: '.appconfig.featureflag/J', value: '{oops' }, 'store')).toThrow(/not valid JSON/);
+  });
+});
