@@ -153,6 +153,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
   readonly #abort = new AbortController();
   #client: Promise<AppConfigurationClient> | undefined;
   #resolver: SecretResolver | undefined;
+  #resolverPromise: Promise<SecretResolver> | undefined;
   #state: State | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #disposed = false;
@@ -232,6 +233,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     this.#disposed = true;
     this.#abort.abort();
     await this.#queue.catch(() => undefined);
+    await this.#resolverPromise?.catch(() => undefined);
     await this.#resolver?.dispose?.();
   }
 
@@ -315,20 +317,22 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     return this.#client;
   }
 
-  async #getResolver(): Promise<SecretResolver | undefined> {
+  #getResolver(): Promise<SecretResolver | undefined> {
     const kv = this.#options.keyVault;
-    if (kv?.resolver) return kv.resolver;
+    if (kv?.resolver) return Promise.resolve(kv.resolver);
     const credential = kv?.credential ?? this.#options.credential;
-    if (!credential) return undefined;
-    if (!this.#resolver) {
-      const { KeyVaultSecretResolver } = await import('../azure/keyvault/secretResolver.js');
+    if (!credential) return Promise.resolve(undefined);
+    // One promise, not one check per caller: references on one page ask concurrently, and two
+    // resolvers would neither share clients nor deduplicate nor bound their requests together.
+    this.#resolverPromise ??= import('../azure/keyvault/secretResolver.js').then(({ KeyVaultSecretResolver }) => {
       this.#resolver = new KeyVaultSecretResolver({
         credential,
         ...(kv?.clientOptions ? { clientOptions: kv.clientOptions } : {}),
         maxConcurrency: kv?.maxConcurrency ?? 16,
       });
-    }
-    return this.#resolver;
+      return this.#resolver;
+    });
+    return this.#resolverPromise;
   }
 
   /**

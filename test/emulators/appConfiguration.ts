@@ -104,6 +104,8 @@ export interface AppConfigurationEmulator {
   readonly faults: Fault[];
   readonly stats: EmulatorStats;
   readonly requests: RequestRecord[];
+  /** Called as each request arrives, before latency and faults (tests correlate with other servers). */
+  onRequest: ((record: RequestRecord) => void) | undefined;
   /** Adds or replaces settings (by key and label), each with a new etag. */
   set(settings: EmulatorSetting | EmulatorSetting[]): void;
   remove(key: string, label?: string | null): void;
@@ -408,6 +410,7 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
     const ifNoneMatch = req.headers['if-none-match'];
     if (ifNoneMatch !== undefined) record.ifNoneMatch = ifNoneMatch;
     requests.push(record);
+    emulator.onRequest?.(record);
     if (latencyRef.value > 0) await new Promise((r) => setTimeout(r, latencyRef.value));
 
     const faultIndex = faults.findIndex((f) => f.route === undefined || f.route === route);
@@ -503,6 +506,7 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
     faults,
     stats,
     requests,
+    onRequest: undefined,
     set(settings) {
       for (const s of Array.isArray(settings) ? settings : [settings]) {
         const item = stored(s);
