@@ -37,6 +37,8 @@ export type { SchemaBindOptions, SchemaResult, SchemaLeafType, IsConvictSchema }
 export type { BindOptions, BindResult } from './binding/index.js';
 
 // loadConfig
+export { loadConfig, resolveEnvironmentName, remoteLayers } from './loadConfig.js';
+export type { LoadConfigOptions, ConfigLogger, RemoteLayer, RemoteLayerContext, ValidatedConfigurationRoot } from './loadConfig.js';
 
 // azure: key vault
 

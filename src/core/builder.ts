@@ -1,6 +1,11 @@
 import type { ConfigurationProvider } from './provider.js';
 import { ConfigurationRoot } from './root.js';
+import { CommandLineProvider, type CommandLineOptions } from '../providers/commandLine.js';
+import { DotenvProvider, type DotenvOptions } from '../providers/dotenv.js';
+import { EnvironmentVariablesProvider, type EnvironmentVariablesOptions } from '../providers/environment.js';
+import { JsonFileProvider, type JsonFileOptions } from '../providers/jsonFile.js';
 import { MemoryProvider, type InMemoryOptions, type InMemoryValues } from '../providers/memory.js';
+import { UserSecretsProvider, type UserSecretsOptions } from '../providers/userSecrets.js';
 
 /**
  * Collects providers in precedence order (a later one wins) and loads them into a root.
@@ -22,6 +27,31 @@ export class ConfigurationBuilder {
 
   addInMemory(values: InMemoryValues, options?: InMemoryOptions): this {
     return this.add(new MemoryProvider(values, options));
+  }
+
+  /** A JSON file with .NET's flattening rules; `reloadOnChange` watches it. */
+  addJsonFile(path: string, options?: JsonFileOptions): this {
+    return this.add(new JsonFileProvider(path, options));
+  }
+
+  /** The .NET user-secrets store (`secrets.json`); every value is secret. */
+  addUserSecrets(options?: UserSecretsOptions): this {
+    return this.add(new UserSecretsProvider(options));
+  }
+
+  /** A `.env` file, parsed by `dotenv`, names mapped like environment variables; never writes `process.env`. */
+  addDotenv(path: string, options?: DotenvOptions): this {
+    return this.add(new DotenvProvider(path, options));
+  }
+
+  /** Environment variables (`__` → `:`), optionally only those with a prefix. */
+  addEnvironmentVariables(options?: EnvironmentVariablesOptions): this {
+    return this.add(new EnvironmentVariablesProvider(options));
+  }
+
+  /** Command-line arguments in .NET's forms, with optional switch mappings. */
+  addCommandLine(args: readonly string[], options?: CommandLineOptions): this {
+    return this.add(new CommandLineProvider([...args], options));
   }
 
   /**

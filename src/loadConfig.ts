@@ -1,0 +1,189 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { TokenCredential } from '@azure/identity';
+import type { ConfigurationProvider, ProviderData } from './core/provider.js';
+import { ConfigurationRoot } from './core/root.js';
+import { validateWithSchema, type SchemaResult } from './binding/schema.js';
+import { CommandLineProvider } from './providers/commandLine.js';
+import { DotenvProvider } from './providers/dotenv.js';
+import { EnvironmentVariablesProvider } from './providers/environment.js';
+import { JsonFileProvider } from './providers/jsonFile.js';
+import { UserSecretsProvider } from './providers/userSecrets.js';
+
+/** Where warnings go (optional remote layers that failed, for instance). Never given a secret value. */
+export interface ConfigLogger {
+  warn(message: string): void;
+}
+
+export interface LoadConfigOptions {
+  /** The app's content root: where `appsettings*.json`, `.env*` and `package.json` are. Default: `process.cwd()`. */
+  cwd?: string;
+  /** The environment name. Default: `DOTNET_ENVIRONMENT`, `ASPNETCORE_ENVIRONMENT`, `NODE_ENV`, else `Production`. */
+  environment?: string;
+  /** The environment variables to read. Default: `process.env` (never written to). */
+  env?: NodeJS.ProcessEnv;
+  /** Command-line arguments for the last layer. Default: `process.argv.slice(2)`. */
+  args?: readonly string[];
+  /** .NET switch mappings for the command line (`{ '-p': 'Server:Port' }`). */
+  switchMappings?: Readonly<Record<string, string>>;
+  /** The user-secrets id. Default: `userSecretsId` in the app's `package.json`. */
+  userSecretsId?: string;
+  /** Watch the JSON files and reload on change. Default false: watchers keep a process alive. */
+  reloadOnChange?: boolean;
+  /** Read `.env` and `.env.{environment}`. Default true. */
+  dotenv?: boolean;
+  /** The credential for Key Vault and App Configuration. Default: `DefaultAzureCredential`, created only when needed. */
+  credential?: TokenCredential;
+  /** Options for the Azure layers; `false` turns a layer off even when it is configured. */
+  keyVault?: false | Readonly<Record<string, unknown>>;
+  appConfiguration?: false | Readonly<Record<string, unknown>>;
+  logger?: ConfigLogger;
+  /**
+   * A convict schema for the whole tree: validated at start-up (every violation at once, in one
+   * `ValidationError`), `sensitive` keys made secret, the typed result returned as `settings`.
+   */
+  schema?: object;
+}
+
+/** The root `loadConfig({ schema })` returns: `settings` is the validated, typed snapshot taken at start-up. */
+export type ValidatedConfigurationRoot<S> = ConfigurationRoot & { readonly settings: SchemaResult<S> };
+
+/** What a remote layer gets to decide whether it is configured and to build its provider. */
+export interface RemoteLayerContext {
+  /** The tree of every local layer (files, user secrets, `.env`, environment, command line). */
+  readonly discovery: ConfigurationRoot;
+  readonly env: NodeJS.ProcessEnv;
+  readonly options: LoadConfigOptions;
+  /** The credential: `options.credential` or a lazily created `DefaultAzureCredential`. */
+  credential(): Promise<TokenCredential>;
+}
+
+/**
+ * A layer that joins the stack only when configured (Azure App Configuration, Azure Key Vault).
+ * `create` returns undefined when the layer is not configured; it must import Azure SDK modules
+ * lazily, so an app that uses none of them never loads them.
+ */
+export interface RemoteLayer {
+  readonly name: string;
+  create(context: RemoteLayerContext): Promise<ConfigurationProvider | undefined>;
+}
+
+/**
+ * The remote layers in precedence order (SPEC §7: App Configuration, then Key Vault), each placed
+ * between the environment variables and the command line.
+ */
+export const remoteLayers: RemoteLayer[] = [];
+
+/** The environment name as SPEC §7 and the .NET hosts choose it. */
+export function resolveEnvironmentName(options: Pick<LoadConfigOptions, 'environment'>, env: NodeJS.ProcessEnv): string {
+  return (
+    nonEmpty(options.environment) ??
+    nonEmpty(env.DOTNET_ENVIRONMENT) ??
+    nonEmpty(env.ASPNETCORE_ENVIRONMENT) ??
+    nonEmpty(env.NODE_ENV) ??
+    'Production'
+  );
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/**
+ * Finds `name` in `dir` ignoring case (the environment name is case-insensitive, as .NET's
+ * `IsDevelopment`, but Linux file systems are not): an exact match wins, then the first other.
+ */
+function findFile(files: readonly string[], dir: string, name: string): string {
+  if (files.includes(name)) return path.join(dir, name);
+  const lower = name.toLowerCase();
+  const hit = files.find((f) => f.toLowerCase() === lower);
+  return path.join(dir, hit ?? name);
+}
+
+/**
+ * The default stack, as one call at process start (SPEC §7), later layers winning:
+ * 1. `appsettings.json`, `appsettings.{Environment}.json`; 2. user secrets (Development);
+ * 3. `.env`, `.env.{environment}`; 4. environment variables; 5. Azure App Configuration and
+ * 6. Azure Key Vault when configured; 7. command-line arguments.
+ * Every file is optional. Nothing is written to `process.env`.
+ */
+export async function loadConfig<const S extends object>(options: LoadConfigOptions & { schema: S }): Promise<ValidatedConfigurationRoot<S>>;
+export async function loadConfig(options?: LoadConfigOptions): Promise<ConfigurationRoot>;
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<ConfigurationRoot> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const env = options.env ?? process.env;
+  const environment = resolveEnvironmentName(options, env);
+  const reloadOnChange = options.reloadOnChange ?? false;
+  let files: string[] = [];
+  try {
+    files = readdirSync(cwd);
+  } catch {
+    // A missing content root behaves as one with no files; every file layer is optional.
+  }
+
+  const local: ConfigurationProvider[] = [
+    new JsonFileProvider(findFile(files, cwd, 'appsettings.json'), { optional: true, reloadOnChange }),
+    new JsonFileProvider(findFile(files, cwd, `appsettings.${environment}.json`), { optional: true, reloadOnChange }),
+  ];
+  if (environment.toLowerCase() === 'development') {
+    local.push(
+      new UserSecretsProvider({ id: options.userSecretsId, optional: true, env, packageJsonDir: cwd }),
+    );
+  }
+  if (options.dotenv ?? true) {
+    local.push(new DotenvProvider(findFile(files, cwd, '.env'), { optional: true }));
+    local.push(new DotenvProvider(findFile(files, cwd, `.env.${environment.toLowerCase()}`), { optional: true }));
+  }
+  local.push(new EnvironmentVariablesProvider({ env }));
+  const commandLine = new CommandLineProvider([...(options.args ?? process.argv.slice(2))], {
+    switchMappings: options.switchMappings,
+  });
+
+  const localData = await loadAll([...local, commandLine]);
+  const commandLineData = localData.pop()!;
+  // Remote layers are discovered from everything local, the command line included
+  // (`--KeyVault:VaultUri=…` works), as .NET reads a vault URI from the configuration built so far.
+  const discovery = new ConfigurationRoot([...local, commandLine], [...localData, commandLineData]);
+
+  let credential: Promise<TokenCredential> | undefined;
+  const context: RemoteLayerContext = {
+    discovery,
+    env,
+    options,
+    credential: () => {
+      if (options.credential) return Promise.resolve(options.credential);
+      credential ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+      return credential;
+    },
+  };
+  const remote: ConfigurationProvider[] = [];
+  for (const layer of remoteLayers) {
+    const provider = await layer.create(context);
+    if (provider) remote.push(provider);
+  }
+  const remoteData = await loadAll(remote, [...local, commandLine]);
+
+  const root = new ConfigurationRoot([...local, ...remote, commandLine], [...localData, ...remoteData, commandLineData]);
+  if (options.schema) {
+    try {
+      const settings = validateWithSchema(root, options.schema);
+      Object.defineProperty(root, 'settings', { value: settings, enumerable: false });
+    } catch (error) {
+      await root.dispose();
+      throw error;
+    }
+  }
+  root.startWatching();
+  return root;
+}
+
+/** Loads providers concurrently; on failure disposes them (and `others`) and rethrows the first error. */
+async function loadAll(providers: readonly ConfigurationProvider[], others: readonly ConfigurationProvider[] = []): Promise<ProviderData[]> {
+  const results = await Promise.allSettled(providers.map((p) => p.load()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.allSettled([...providers, ...others].map((p) => p.dispose?.()));
+    throw failed.reason;
+  }
+  return results.map((r) => (r as PromiseFulfilledResult<ProviderData>).value);
+}
