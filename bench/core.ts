@@ -64,9 +64,12 @@ export async function benchGet(): Promise<BenchTable> {
   nconfStore.use('memory');
   nconfStore.defaults(tree);
 
-  process.env.NODE_CONFIG = JSON.stringify(tree);
-  process.env.SUPPRESS_NO_CONFIG_WARNING = 'y';
+  // node-config reads a directory once, when first required.
+  const configDir = mkdtempSync(path.join(os.tmpdir(), 'lc-bench-get-'));
+  writeFileSync(path.join(configDir, 'default.json'), JSON.stringify(tree));
+  process.env.NODE_CONFIG_DIR = configDir;
   const nodeConfig = require('config') as { get(key: string): unknown };
+  rmSync(configDir, { recursive: true, force: true });
 
   const convict = require('convict') as typeof import('convict');
   const schema: Record<string, unknown> = {};
