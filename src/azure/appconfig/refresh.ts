@@ -67,18 +67,29 @@ export function refreshBackoffMs(intervalMs: number, failures: number, random: (
 
 type Call = <T>(operation: (signal: AbortSignal | undefined) => Promise<T>) => Promise<T>;
 
-/** Runs `tasks` at most `limit` at a time; resolves true as soon as one reports true. */
+/**
+ * Runs `tasks` at most `limit` at a time and tells whether one reported true. Stops starting tasks
+ * at the first true or the first failure, and settles only when none is in flight, so no request
+ * outlives the check.
+ */
 async function anyTrue(tasks: Array<() => Promise<boolean>>, limit: number): Promise<boolean> {
   let next = 0;
   let found = false;
+  let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (!found && next < tasks.length) {
+    while (!found && !failure && next < tasks.length) {
       const task = tasks[next++]!;
-      if (await task()) found = true;
+      try {
+        if (await task()) found = true;
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return found;
+  if (found) return true;
+  if (failure) throw failure.error;
+  return false;
 }
 
 /** True when any watched page changed. `call` wraps each request with retry and the abort signal. */
