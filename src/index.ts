@@ -41,9 +41,20 @@ export { loadConfig, resolveEnvironmentName, remoteLayers } from './loadConfig.j
 export type { LoadConfigOptions, ConfigLogger, RemoteLayer, RemoteLayerContext, ValidatedConfigurationRoot } from './loadConfig.js';
 
 // azure: key vault
+export { AzureKeyVaultProvider, azureKeyVault, defaultKeyVaultKey } from './providers/azureKeyVault.js';
+export type { AzureKeyVaultOptions, KeyVaultSecretManager, KeyVaultLogger } from './providers/azureKeyVault.js';
+export { KeyVaultError } from './azure/keyvault/errors.js';
+export type { KeyVaultErrorCode } from './azure/keyvault/errors.js';
+export { KeyVaultSecretResolver, parseKeyVaultSecretId } from './azure/keyvault/secretResolver.js';
+export type { KeyVaultSecretResolverOptions, KeyVaultSecretId, ResolvedSecret } from './azure/keyvault/secretResolver.js';
+export { discoverKeyVault, keyVaultLayer } from './azure/keyvault/discovery.js';
+export type { DiscoveredKeyVault, KeyVaultLayerOptions } from './azure/keyvault/discovery.js';
+export { withRetry, isTransientError, retryAfterMs } from './azure/retry.js';
+export type { RetryOptions } from './azure/retry.js';
 
 // azure: app configuration
 
 // azure: signalr
 
 // azure: redis
+export * from './azure/redis/index.js';
