@@ -9,6 +9,7 @@ import { DotenvProvider } from './providers/dotenv.js';
 import { EnvironmentVariablesProvider } from './providers/environment.js';
 import { JsonFileProvider } from './providers/jsonFile.js';
 import { UserSecretsProvider } from './providers/userSecrets.js';
+import { keyVaultLayer } from './azure/keyvault/discovery.js';
 
 /** Where warnings go (optional remote layers that failed, for instance). Never given a secret value. */
 export interface ConfigLogger {
@@ -72,7 +73,7 @@ export interface RemoteLayer {
  * The remote layers in precedence order (SPEC §7: App Configuration, then Key Vault), each placed
  * between the environment variables and the command line.
  */
-export const remoteLayers: RemoteLayer[] = [];
+export const remoteLayers: RemoteLayer[] = [/* App Configuration goes here, before Key Vault */ keyVaultLayer];
 
 /** The environment name as SPEC §7 and the .NET hosts choose it. */
 export function resolveEnvironmentName(options: Pick<LoadConfigOptions, 'environment'>, env: NodeJS.ProcessEnv): string {
