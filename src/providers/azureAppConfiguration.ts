@@ -248,7 +248,11 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
   async #initialLoad(): Promise<ProviderData> {
     this.#attempted = true;
     const timeoutMs = this.#options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS;
-    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(timeoutMs)]);
+    // A plain timer rather than AbortSignal.timeout(): a timeout signal held only by
+    // AbortSignal.any() can be collected before it fires, and then the time box never closes.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error('startup timeout')), timeoutMs);
+    const signal = AbortSignal.any([this.#abort.signal, timeout.signal]);
     let lastError: unknown;
     try {
       const state = await this.#fullLoad({ signal, maxRetries: Number.POSITIVE_INFINITY, onRetry: (e) => (lastError = e) });
@@ -256,13 +260,15 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
       return new Map(state.data);
     } catch (error) {
       const failure =
-        signal.aborted && !this.#abort.signal.aborted && (isAbortError(error) || error === signal.reason || lastError !== undefined)
+        timeout.signal.aborted && !this.#abort.signal.aborted
           ? this.#timeoutError(timeoutMs, lastError ?? error)
           : this.#wrap(error, 'loading');
       if (!this.#options.optional) throw failure;
       const warn = this.#options.logger?.warn ?? ((m: string) => process.emitWarning(m));
       warn(`${this.name}: the optional store could not be loaded and contributes nothing. ${failure.message}`);
       return new Map();
+    } finally {
+      clearTimeout(timer);
     }
   }
 
