@@ -59,7 +59,10 @@ export async function benchGet(): Promise<BenchTable> {
   const ours = await new ConfigurationBuilder().addInMemory(flat).build();
   if (ours.get(deepColon) !== 'value-k9') throw new Error('layered-config lookup is wrong');
 
-  const nconf = require('nconf') as typeof import('nconf');
+  // nconf ships no types; this is the part of its API the benchmark uses.
+  const nconf = require('nconf') as {
+    Provider: new () => { use(store: string): void; defaults(values: object): void; get(key: string): unknown };
+  };
   const nconfStore = new nconf.Provider();
   nconfStore.use('memory');
   nconfStore.defaults(tree);

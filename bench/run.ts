@@ -5,11 +5,13 @@
  */
 import os from 'node:os';
 import { benchColdLoad, benchGet } from './core.js';
+import { benchKeyVault } from './keyVault.js';
 import { renderTable, type BenchTable } from './table.js';
 
 const suites: Record<string, () => Promise<BenchTable | BenchTable[]>> = {
   get: benchGet,
   cold: () => benchColdLoad(),
+  keyvault: benchKeyVault,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

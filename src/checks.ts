@@ -18,7 +18,10 @@ type Check = (config: ConfigurationRoot, options: CheckOptions) => Promise<Check
  * The typed binders' validations run by `layered-config check`. Each is imported only when the
  * check runs, so `show` and `explain` never load the SignalR or Redis code.
  */
-const checks: Check[] = [];
+const checks: Check[] = [
+  async (config) => (await import('./azure/signalr/check.js')).checkSignalR(config),
+  async (config, options) => (await import('./azure/redis/check.js')).checkRedis(config, { connect: options.connect ?? false }),
+];
 
 export async function runChecks(config: ConfigurationRoot, options: CheckOptions = {}): Promise<CheckResult> {
   const result: CheckResult = { lines: [], errors: [] };

@@ -6,6 +6,8 @@ import { EnvironmentVariablesProvider, type EnvironmentVariablesOptions } from '
 import { JsonFileProvider, type JsonFileOptions } from '../providers/jsonFile.js';
 import { MemoryProvider, type InMemoryOptions, type InMemoryValues } from '../providers/memory.js';
 import { UserSecretsProvider, type UserSecretsOptions } from '../providers/userSecrets.js';
+// The Azure provider modules import the SDKs lazily, inside load(), so adding them here costs nothing at start-up.
+import { AzureKeyVaultProvider, type AzureKeyVaultOptions } from '../providers/azureKeyVault.js';
 
 /**
  * Collects providers in precedence order (a later one wins) and loads them into a root.
@@ -52,6 +54,11 @@ export class ConfigurationBuilder {
   /** Command-line arguments in .NET's forms, with optional switch mappings. */
   addCommandLine(args: readonly string[], options?: CommandLineOptions): this {
     return this.add(new CommandLineProvider([...args], options));
+  }
+
+  /** Azure Key Vault: secret `A--B` is key `A:B`; every value is secret. */
+  addAzureKeyVault(options: AzureKeyVaultOptions): this {
+    return this.add(new AzureKeyVaultProvider(options));
   }
 
   /**

@@ -104,6 +104,26 @@ describe('layered-config explain', () => {
   });
 });
 
+describe('layered-config check', () => {
+  it('prints one line per SignalR endpoint and the Redis settings, exit 0', async () => {
+    const { code, stdout } = await runAndKeep(['check', '--cwd', fixture, '-e', 'Development']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^SignalR \(default\) primary https:\/\/orders\.service\.signalr\.net auth: access key/m);
+    expect(stdout).toMatch(/^SignalR "east" secondary https:\/\/orders-east\.service\.signalr\.net .*UserSecrets/m);
+    expect(stdout).toMatch(/^Redis: localhost:6379, no TLS, database 0, access key/m);
+    expect(stdout).toContain('configuration ok');
+  });
+
+  it('exits 1 naming the key and its source when a connection string is invalid', async () => {
+    const bad = 'Endpoint=https://orders.service.signalr.net;AccessKey=fixture-redis-password-3b9d;Version=2.0;';
+    const { code, stderr } = await runAndKeep(['check', '--cwd', fixture], { Azure__SignalR__ConnectionString__west: bad });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/Azure:SignalR:ConnectionString:west/);
+    expect(stderr).toMatch(/env Azure__SignalR__ConnectionString__west/);
+    expect(stderr).toMatch(/Version/);
+  });
+});
+
 describe('bad input', () => {
   let broken: string;
   beforeAll(() => {
