@@ -1,0 +1,200 @@
+/**
+ * Access tokens signed with an endpoint's AccessKey, and the client negotiate and REST URLs they
+ * go with, built as the .NET SDK builds them (see `reference/signalr.md` §3 and §5):
+ * HS256 over the UTF-8 bytes of the key text (not base64-decoded); audiences on `scheme://host/`
+ * of Endpoint with the port always dropped, even when ClientEndpoint or ServerEndpoint is set.
+ * `jose` is imported on first use.
+ */
+import { SignalRConnection } from './connectionString.js';
+import { ServiceEndpoint } from './endpoints.js';
+import { SignalRAuthError } from './errors.js';
+
+/** The claim the service reads the user id from (the SDK's `asrs.s.uid`). */
+export const USER_ID_CLAIM = 'asrs.s.uid';
+/** `iss` of every token the newest SDK signs. */
+export const TOKEN_ISSUER = 'azure-signalr';
+/** The data-plane REST API version the Management SDK calls. */
+export const REST_API_VERSION = '2022-06-01';
+/** The SDK's default token lifetime: one hour. */
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
+const MAX_TOKEN_LENGTH = 4096;
+const USER_CLAIM_PREFIX = 'asrs.u.';
+/** User claims that would clash with the service's own; the SDK renames them `asrs.u.<name>`. */
+const SYSTEM_CLAIMS = new Set(['aud', 'exp', 'iat', 'nbf', 'iss', 'actort', 'acr', 'azp', 'c_hash', 'jti', 'nonce']);
+
+export type TokenTarget = ServiceEndpoint | SignalRConnection;
+
+export interface AccessTokenOptions {
+  /** The exact audience. Give this or `hub`. */
+  audience?: string;
+  /** A hub: the audience becomes the client audience `{scheme://host/}client/?hub=<hub>`. */
+  hub?: string;
+  /** Prefixes the hub as the SDK's ApplicationName does: `<app>_<hub>`, lower-cased. */
+  applicationName?: string;
+  /** Put in `asrs.s.uid`, the claim the service takes the user id from. */
+  userId?: string;
+  /** Extra claims. An array gives a repeated claim. Names clashing with system claims become `asrs.u.<name>`. */
+  claims?: Readonly<Record<string, string | readonly string[]>>;
+  /** Seconds; default 3600. */
+  lifetime?: number;
+  /** HS256 (default, and always for REST) or HS512 (the SDK's `AccessTokenAlgorithm`). */
+  algorithm?: 'HS256' | 'HS512';
+  /** The clock, for tests: seconds since the epoch. */
+  now?: number;
+}
+
+function connectionOf(target: TokenTarget): SignalRConnection {
+  return target instanceof ServiceEndpoint ? target.connection : target;
+}
+
+function accessKeyOf(target: TokenTarget): string {
+  const connection = connectionOf(target);
+  const auth = connection.auth;
+  if (auth.kind !== 'accessKey') {
+    const where =
+      target instanceof ServiceEndpoint && target.key !== undefined
+        ? { key: target.key, ...(target.provider !== undefined ? { provider: target.provider } : {}), ...(target.source !== undefined ? { source: target.source } : {}) }
+        : {};
+    throw new SignalRAuthError(
+      `The SignalR endpoint ${connection.endpoint} uses Microsoft Entra ID (${auth.kind}), not an AccessKey: ` +
+        `tokens cannot be signed locally; use credentialFor() and send the Entra token to the REST API.`,
+      where,
+    );
+  }
+  return auth.accessKey;
+}
+
+/** .NET `Uri.EscapeDataString`: like `encodeURIComponent`, but `!'()*` are escaped too. */
+function escapeDataString(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function prefixedHub(hub: string, applicationName?: string): string {
+  const h = hub.toLowerCase();
+  return applicationName ? `${applicationName.toLowerCase()}_${h}` : h;
+}
+
+/** `base` with exactly one `/` at its end, so paths append cleanly. */
+function withSlash(base: string): string {
+  return base.endsWith('/') ? base : `${base}/`;
+}
+
+function clientPath(hub: string, applicationName?: string): string {
+  return `client/?hub=${escapeDataString(prefixedHub(hub, applicationName))}`;
+}
+
+/** The claims in the SDK's order: user id, the user's claims (renamed where they clash), then the registered ones. */
+function buildClaims(options: AccessTokenOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null);
+  const add = (name: string, value: string) => {
+    const prev = out[name];
+    out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  };
+  if (options.userId !== undefined) add(USER_ID_CLAIM, options.userId);
+  let hasSub = false;
+  for (const [name, raw] of Object.entries(options.claims ?? {})) {
+    for (const value of typeof raw === 'string' ? [raw] : raw) {
+      if (name === 'sub') {
+        add(hasSub ? `${USER_CLAIM_PREFIX}sub` : 'sub', value);
+        hasSub = true;
+      } else if (SYSTEM_CLAIMS.has(name)) add(`${USER_CLAIM_PREFIX}${name}`, value);
+      else add(name, value);
+    }
+  }
+  return { ...out };
+}
+
+/**
+ * A JWT for the SignalR service signed with the endpoint's AccessKey: header
+ * `{ alg, typ: 'JWT' }`, claims `nbf` = `iat` = now, `exp` = now + lifetime, `iss`, `aud`.
+ *
+ * @throws SignalRAuthError when the endpoint has no AccessKey or no audience is given.
+ */
+export async function generateAccessToken(target: TokenTarget, options: AccessTokenOptions): Promise<string> {
+  const key = accessKeyOf(target);
+  const connection = connectionOf(target);
+  const audience =
+    options.audience ?? (options.hub !== undefined ? `${connection.audienceBaseUrl}${clientPath(options.hub, options.applicationName)}` : undefined);
+  if (audience === undefined) throw new SignalRAuthError('generateAccessToken needs an audience or a hub.');
+  const lifetime = options.lifetime ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
+  if (!(Number.isFinite(lifetime) && lifetime > 0)) throw new SignalRAuthError('The token lifetime must be a positive number of seconds.');
+  const now = Math.floor(options.now ?? Date.now() / 1000);
+  const { SignJWT } = await import('jose');
+  const token = await new SignJWT(buildClaims(options))
+    .setProtectedHeader({ alg: options.algorithm ?? 'HS256', typ: 'JWT' })
+    .setNotBefore(now)
+    .setExpirationTime(now + Math.floor(lifetime))
+    .setIssuedAt(now)
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(audience)
+    .sign(new TextEncoder().encode(key));
+  if (token.length > MAX_TOKEN_LENGTH) throw new SignalRAuthError('AccessToken must not be longer than 4K.');
+  return token;
+}
+
+export interface NegotiateOptions extends Pick<AccessTokenOptions, 'userId' | 'claims' | 'lifetime' | 'applicationName' | 'algorithm' | 'now'> {}
+
+/** What a negotiate endpoint returns to a SignalR client (serialise it as JSON as it is). */
+export interface NegotiateResponse {
+  url: string;
+  accessToken: string;
+}
+
+/**
+ * The negotiate response for a client: the URL on ClientEndpoint when set (else the service URL,
+ * port kept) and a token whose audience is the client URL on `scheme://host/` of Endpoint.
+ */
+export async function negotiate(target: TokenTarget, hub: string, options: NegotiateOptions = {}): Promise<NegotiateResponse> {
+  const connection = connectionOf(target);
+  const path = clientPath(hub, options.applicationName);
+  const accessToken = await generateAccessToken(target, { ...options, audience: `${connection.audienceBaseUrl}${path}` });
+  return { url: `${withSlash(connection.effectiveClientEndpoint)}${path}`, accessToken };
+}
+
+export interface RestApiOptions extends Pick<AccessTokenOptions, 'lifetime' | 'applicationName' | 'now'> {}
+
+export interface RestApiRequest {
+  /** The full request URL, with `api-version` (and `application`) in the query. */
+  url: string;
+  /** A token whose audience is the request URL on `scheme://host/` of Endpoint, without the query. */
+  accessToken: string;
+}
+
+export interface RestApi {
+  /** `{ServerEndpoint or service URL}api/hubs/<hub>`: append `/:send`, `/users/<id>/:send`… */
+  baseUrl: string;
+  /** A token for `baseUrl` itself (audience `{scheme://host/}api/hubs/<hub>`). */
+  accessToken: string;
+  /** The query every request carries: `api-version=…`, after `application=…` when given. */
+  query: string;
+  /** URL and token for one request path below `baseUrl` (`/:send`, `/groups/g1/:send`). */
+  request(path?: string): Promise<RestApiRequest>;
+}
+
+/**
+ * The data-plane REST API of one hub: base URL on ServerEndpoint when set (else the service URL,
+ * port kept) and HS256 tokens whose audience is the same path on `scheme://host/` of Endpoint.
+ */
+export async function restApi(target: TokenTarget, hub: string, options: RestApiOptions = {}): Promise<RestApi> {
+  const connection = connectionOf(target);
+  const hubPath = `api/hubs/${escapeDataString(hub.toLowerCase())}`;
+  const baseUrl = `${withSlash(connection.effectiveServerEndpoint)}${hubPath}`;
+  const query = `${options.applicationName ? `application=${escapeDataString(options.applicationName.toLowerCase())}&` : ''}api-version=${REST_API_VERSION}`;
+  const tokenFor = (path: string) =>
+    generateAccessToken(target, {
+      audience: `${connection.audienceBaseUrl}${hubPath}${path}`,
+      algorithm: 'HS256',
+      ...(options.lifetime !== undefined ? { lifetime: options.lifetime } : {}),
+      ...(options.now !== undefined ? { now: options.now } : {}),
+    });
+  const accessToken = await tokenFor('');
+  return {
+    baseUrl,
+    accessToken,
+    query,
+    async request(path = '') {
+      const p = path === '' || path.startsWith('/') ? path : `/${path}`;
+      return { url: `${baseUrl}${p}?${query}`, accessToken: await tokenFor(p) };
+    },
+  };
+}
