@@ -55,6 +55,7 @@ export type { RetryOptions } from './azure/retry.js';
 // azure: app configuration
 
 // azure: signalr
+export * from './azure/signalr/index.js';
 
 // azure: redis
 export * from './azure/redis/index.js';
