@@ -1,6 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
+import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { getSignalREndpoints } from '../../src/azure/signalr/endpoints.js';
 import { parseSignalRConnectionString } from '../../src/azure/signalr/connectionString.js';
 import { createServiceEndpoint } from '../../src/azure/signalr/endpoints.js';
 import { SignalRAuthError } from '../../src/azure/signalr/errors.js';
@@ -159,5 +163,39 @@ describe('restApi', () => {
   it('escapes hub names as Uri.EscapeDataString', async () => {
     const api = await restApi(endpoint, "it's(a)*hub!");
     expect(api.baseUrl).toBe('https://abc/api/hubs/it%27s%28a%29%2Ahub%21');
+  });
+});
+
+describe('a negotiate handler on node:http (the README example)', () => {
+  it('answers POST /api/negotiate with { url, accessToken } for the primary endpoint', async () => {
+    const config = await new ConfigurationBuilder()
+      .addInMemory({
+        'Azure:SignalR:ConnectionString:east': `Endpoint=https://east.service.signalr.net;AccessKey=${DEFAULT_KEY};ClientEndpoint=https://gw.example`,
+        'Azure:SignalR:ConnectionString:west:secondary': `Endpoint=https://west.service.signalr.net;AccessKey=${KEY_B}`,
+      })
+      .build();
+    const [endpoint] = getSignalREndpoints(config).filter((e) => e.type === 'primary');
+    const server = http.createServer(async (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (req.method === 'POST' && url.pathname === '/api/negotiate') {
+        const userId = req.headers['x-user-id'];
+        const body = await negotiate(endpoint!, 'chat', typeof userId === 'string' ? { userId } : {});
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const response = await fetch(`http://127.0.0.1:${port}/api/negotiate`, { method: 'POST', headers: { 'x-user-id': 'alice' } });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { url: string; accessToken: string };
+      expect(body.url).toBe('https://gw.example/client/?hub=chat');
+      const { payload } = await verify(body.accessToken, DEFAULT_KEY, 'https://east.service.signalr.net/client/?hub=chat');
+      expect(payload['asrs.s.uid']).toBe('alice');
+      expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
