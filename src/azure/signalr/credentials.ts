@@ -42,7 +42,10 @@ export async function credentialFor(
   const connection = target instanceof ServiceEndpoint ? target.connection : target;
   const auth = connection.auth;
   const opts = options.credentialOptions ?? {};
-  const where = target instanceof ServiceEndpoint && target.key !== undefined ? { key: target.key, ...(target.provider ? { provider: target.provider } : {}) } : {};
+  const where =
+    target instanceof ServiceEndpoint && target.key !== undefined
+      ? { key: target.key, ...(target.provider !== undefined ? { provider: target.provider } : {}), ...(target.source !== undefined ? { source: target.source } : {}) }
+      : {};
   if (auth.kind === 'accessKey') {
     throw new SignalRAuthError(
       `The SignalR endpoint ${connection.endpoint} authenticates with an AccessKey; there is no Microsoft Entra credential to build.`,
