@@ -6,7 +6,7 @@ export * from './core/errors.js';
 export { foldKey, combinePath, getSectionKey, getParentPath, compareKeys } from './core/path.js';
 export type { ConfigurationProvider, ProviderData, ProviderEntry, ProviderWatchSink } from './core/provider.js';
 export { providerData } from './core/provider.js';
-export { isSecretKey, fingerprint } from './core/secrets.js';
+export { isSecretKey, isSecretValue, fingerprint } from './core/secrets.js';
 export { ConfigurationRoot } from './core/root.js';
 export type { ValueOrigin, Explanation, ExplainedValue, ChangeListener, ErrorListener } from './core/root.js';
 export { ConfigurationSection } from './core/section.js';

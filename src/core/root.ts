@@ -3,7 +3,7 @@ import { bindShape, type BindOptions, type BindResult } from '../binding/index.j
 import { ConfigurationError, SectionNotFoundError } from './errors.js';
 import { combinePath, compareKeys, foldKey, KEY_DELIMITER } from './path.js';
 import type { ConfigurationProvider, ProviderData, ProviderEntry } from './provider.js';
-import { displayValue, isSecretKey } from './secrets.js';
+import { displayValue, isSecretKey, isSecretValue } from './secrets.js';
 import { ConfigurationSection } from './section.js';
 
 /** The winning value of one key, as the merged index holds it. */
@@ -311,7 +311,11 @@ export class ConfigurationRoot {
 
   #isSecretEntry(entry: ProviderEntry, provider: ConfigurationProvider, key: string): boolean {
     return (
-      provider.secret === true || entry.secret === true || this.#sensitive.has(foldKey(key)) || isSecretKey(key)
+      provider.secret === true ||
+      entry.secret === true ||
+      this.#sensitive.has(foldKey(key)) ||
+      isSecretKey(key) ||
+      isSecretValue(entry.value)
     );
   }
 

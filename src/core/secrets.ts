@@ -18,6 +18,21 @@ export function isSecretKey(key: string): boolean {
 }
 
 /**
+ * Connection strings carry their secret inside the value (`Endpoint=…;AccessKey=…`,
+ * `host:6380,password=…`, `rediss://:key@host`), whatever the key is called
+ * (`Azure:SignalR:Endpoints:first`), so a value of that shape is secret too.
+ */
+const SECRET_ASSIGNMENT =
+  /(?:^|[;,])\s*(?:password|pwd|accesskey|sharedaccesskey|sharedaccesssignature|accountkey|clientsecret|secret|token)\s*=/i;
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]+@/i;
+
+/** True when a value looks like it contains a secret (a connection string with a key or password, a URL with a password). */
+export function isSecretValue(value: string | null | undefined): boolean {
+  if (!value) return false;
+  return SECRET_ASSIGNMENT.test(value) || URL_WITH_PASSWORD.test(value);
+}
+
+/**
  * A short, stable fingerprint so two secret values can be compared without showing them.
  * Eight hex digits of SHA-256: enough to tell values apart, far too few to reverse a real secret.
  */

@@ -164,6 +164,22 @@ describe('provenance and secrets', () => {
     expect(config.explain('A:Password')!.value).not.toBe(config.explain('C:Password')!.value);
   });
 
+  it('redacts values shaped like connection strings with a key, whatever the key is called', async () => {
+    const config = await build({
+      'Azure:SignalR:Endpoints:first': 'Endpoint=https://x.service.signalr.net;AccessKey=K3yK3yK3y;Version=1.0',
+      'Cache:Main': 'cache.example.net:6380,password=P4ssP4ss,ssl=True',
+      'Queue:Url': 'amqps://user:Qu3u3Pw@broker.example.net/',
+      'Plain:Url': 'https://example.net/path?x=1',
+      'Plain:Text': 'tokenizer=on',
+    });
+    const view = config.debugView();
+    for (const leaked of ['K3yK3yK3y', 'P4ssP4ss', 'Qu3u3Pw']) expect(view).not.toContain(leaked);
+    expect(view).toContain('Url=https://example.net/path?x=1');
+    expect(view).toContain('Text=tokenizer=on');
+    expect(config.isSecret('Azure:SignalR:Endpoints:first')).toBe(true);
+    expect(config.isSecret('Plain:Url')).toBe(false);
+  });
+
   it('markSecret redacts a key whose name does not look secret', async () => {
     const config = await build({ 'Api:Code': 'zebra-crossing' });
     expect(config.debugView()).toContain('zebra-crossing');
