@@ -8,6 +8,7 @@
  * page arrives instead of after the last page, and an unchanged store is detected with conditional
  * requests sent in parallel (see `refresh.ts`).
  */
+import { setMaxListeners } from 'node:events';
 import type { TokenCredential } from '@azure/core-auth';
 import type { AppConfigurationClient, AppConfigurationClientOptions, ConfigurationSetting } from '@azure/app-configuration';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
@@ -161,6 +162,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
   #attempted = false;
 
   constructor(options: AzureAppConfigurationOptions) {
+    setMaxListeners(0, this.#abort.signal);
     this.#options = options;
     const { endpoint, host } = storeOf(options);
     this.#endpoint = endpoint;
@@ -253,6 +255,8 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new Error('startup timeout')), timeoutMs);
     const signal = AbortSignal.any([this.#abort.signal, timeout.signal]);
+    // Every in-flight SDK request listens on the signal; dozens at once are expected, not a leak.
+    setMaxListeners(0, signal);
     let lastError: unknown;
     try {
       const state = await this.#fullLoad({ signal, maxRetries: Number.POSITIVE_INFINITY, onRetry: (e) => (lastError = e) });
@@ -475,19 +479,25 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
           .byPage(token === undefined ? undefined : { continuationToken: token });
     }
     const featureFlags = selector.kind === 'keyValues' && selector.featureFlags;
+    // One iterator per page, so a failed page can be retried alone with the same token.
+    const fetchPage = (token: string | undefined) => call((abortSignal) => list(token, abortSignal).next());
     let token: string | undefined;
-    do {
-      // One iterator per page, so a failed page can be retried alone with the same token.
-      const result = await call((abortSignal) => list(token, abortSignal).next());
+    let pending: ReturnType<typeof fetchPage> | undefined = fetchPage(undefined);
+    while (pending) {
+      const result = await pending;
       if (result.done) break;
       const page = result.value as { items: ConfigurationSetting[]; etag?: string; continuationToken?: string };
       pages.push({ ...(token !== undefined ? { continuationToken: token } : {}), etag: page.etag ?? '', last: !page.continuationToken });
+      token = page.continuationToken;
+      // Ask for the next page before handling this one: pages are the critical path, and the
+      // references on this page can start resolving while the next page is on the wire.
+      pending = token === undefined ? undefined : fetchPage(token);
+      pending?.catch(() => undefined);
       for (const setting of page.items) {
         settings.push(setting);
         onSetting(setting, featureFlags);
       }
-      token = page.continuationToken;
-    } while (token !== undefined);
+    }
     return { selector, settings, pages };
   }
 

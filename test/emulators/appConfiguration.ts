@@ -218,6 +218,7 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
   let sequence = 1;
   let etagCounter = 0;
   let sorted: StoredSetting[] | undefined;
+  const filterCache = { version: 0, results: new Map<string, StoredSetting[]>() };
 
   const stats: EmulatorStats = { total: 0, list: 0, listNotModified: 0, get: 0, getNotModified: 0, head: 0, snapshot: 0, unauthorized: 0, faults: 0 };
   const requests: RequestRecord[] = [];
@@ -309,17 +310,33 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
         const eq = t.indexOf('=');
         return [t.slice(0, eq), t.slice(eq + 1)] as const;
       });
-      source = all().filter(
-        (s) => matches(s.key, keys) && labelMatches(s.label, labels) && tags.every(([n, v]) => s.tags[n] === v),
-      );
+      // Paging a large store asks the same filter a hundred times: compute it once per data version.
+      const cacheKey = `${keyFilter ?? ''}\n${labelFilter ?? ''}\n${tagFilters.join('\n')}`;
+      if (filterCache.version !== sequence) {
+        filterCache.version = sequence;
+        filterCache.results.clear();
+      }
+      let hit = filterCache.results.get(cacheKey);
+      if (!hit) {
+        hit = all().filter((s) => matches(s.key, keys) && labelMatches(s.label, labels) && tags.every(([n, v]) => s.tags[n] === v));
+        filterCache.results.set(cacheKey, hit);
+      }
+      source = hit;
     }
 
     let start = 0;
     if (after !== undefined) {
       const [afterKey, afterLabel] = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as [string, string | null];
       const marker = { key: afterKey, label: afterLabel } as StoredSetting;
-      start = source.findIndex((s) => compareSettings(s, marker) > 0);
-      if (start < 0) start = source.length;
+      // Binary search for the first item after the marker (the source is sorted).
+      let lo = 0;
+      let hi = source.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareSettings(source[mid]!, marker) > 0) hi = mid;
+        else lo = mid + 1;
+      }
+      start = lo;
     }
     const page = source.slice(start, start + pageSizeRef.value);
     const hasMore = start + page.length < source.length;
