@@ -9,6 +9,7 @@ import { DotenvProvider } from './providers/dotenv.js';
 import { EnvironmentVariablesProvider } from './providers/environment.js';
 import { JsonFileProvider } from './providers/jsonFile.js';
 import { UserSecretsProvider } from './providers/userSecrets.js';
+import { appConfigurationLayer } from './azure/appconfig/discovery.js';
 import { keyVaultLayer } from './azure/keyvault/discovery.js';
 
 /** Where warnings go (optional remote layers that failed, for instance). Never given a secret value. */
@@ -29,7 +30,10 @@ export interface LoadConfigOptions {
   switchMappings?: Readonly<Record<string, string>>;
   /** The user-secrets id. Default: `userSecretsId` in the app's `package.json`. */
   userSecretsId?: string;
-  /** Watch the JSON files and reload on change. Default false: watchers keep a process alive. */
+  /**
+   * Watch `appsettings*.json` and the user-secrets file and reload on change. Default true, as in
+   * the .NET hosts; the watchers never keep a process alive, and `dispose()` stops them.
+   */
   reloadOnChange?: boolean;
   /** Read `.env` and `.env.{environment}`. Default true. */
   dotenv?: boolean;
@@ -73,7 +77,7 @@ export interface RemoteLayer {
  * The remote layers in precedence order (SPEC §7: App Configuration, then Key Vault), each placed
  * between the environment variables and the command line.
  */
-export const remoteLayers: RemoteLayer[] = [/* App Configuration goes here, before Key Vault */ keyVaultLayer];
+export const remoteLayers: RemoteLayer[] = [appConfigurationLayer, keyVaultLayer];
 
 /** The environment name as SPEC §7 and the .NET hosts choose it. */
 export function resolveEnvironmentName(options: Pick<LoadConfigOptions, 'environment'>, env: NodeJS.ProcessEnv): string {
@@ -114,7 +118,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
   const environment = resolveEnvironmentName(options, env);
-  const reloadOnChange = options.reloadOnChange ?? false;
+  const reloadOnChange = options.reloadOnChange ?? true;
   let files: string[] = [];
   try {
     files = readdirSync(cwd);
@@ -128,7 +132,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   ];
   if (environment.toLowerCase() === 'development') {
     local.push(
-      new UserSecretsProvider({ id: options.userSecretsId, optional: true, env, packageJsonDir: cwd }),
+      new UserSecretsProvider({ id: options.userSecretsId, optional: true, env, packageJsonDir: cwd, reloadOnChange }),
     );
   }
   if (options.dotenv ?? true) {
