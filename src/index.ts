@@ -53,6 +53,14 @@ export { withRetry, isTransientError, retryAfterMs } from './azure/retry.js';
 export type { RetryOptions } from './azure/retry.js';
 
 // azure: app configuration
+export { AzureAppConfigurationProvider } from './providers/azureAppConfiguration.js';
+export type { AzureAppConfigurationOptions, AzureAppConfigurationKeyVaultOptions } from './providers/azureAppConfiguration.js';
+export type { SettingSelector, KeyValueSelector, SnapshotSelector } from './azure/appconfig/selectors.js';
+export type { RefreshOptions as AppConfigurationRefreshOptions, Sentinel as AppConfigurationSentinel } from './azure/appconfig/refresh.js';
+export { KeyVaultReferenceError } from './azure/appconfig/keyVaultReferences.js';
+export type { SecretResolver, KeyVaultReferenceProblem } from './azure/appconfig/keyVaultReferences.js';
+export { discoverAppConfiguration, appConfigurationLayer } from './azure/appconfig/discovery.js';
+export type { DiscoveredAppConfiguration, AppConfigurationLayerOptions } from './azure/appconfig/discovery.js';
 
 // azure: signalr
 export * from './azure/signalr/index.js';

@@ -21,7 +21,6 @@ import {
   describeLabel,
   normalizeFeatureFlagSelectors,
   normalizeSelectors,
-  NO_LABEL,
   type KeyValueSelector,
   type NormalizedSelector,
   type SettingSelector,
@@ -528,6 +527,3 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     );
   }
 }
-
-/** Label-less sentinel helper for callers that build options from configuration. */
-export const APP_CONFIGURATION_NO_LABEL = NO_LABEL;
