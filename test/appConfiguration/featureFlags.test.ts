@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featureFlag, startAppConfigurationEmulator, FEATURE_FLAG_CONTENT_TYPE, type AppConfigurationEmulator } from '../emulators/appConfiguration.js';
 import { featureFlagEntries } from '../../src/azure/appconfig/featureFlags.js';
+import { normalizeFeatureFlagSelectors } from '../../src/azure/appconfig/selectors.js';
 import { ConfigurationParseError } from '../../src/core/errors.js';
 import { buildRoot, flat, hmacOptions } from './helpers.js';
 
@@ -60,6 +61,14 @@ describe('feature flags', () => {
     expect(flat(root)).toEqual({ 'App:Name': 'demo', 'FeatureManagement:Beta': 'False' });
     expect(emu.requests.some((r) => r.url.includes('key=.appconfig.featureflag/B*'))).toBe(true);
     await root.dispose();
+  });
+
+  it('prefixes every name of a comma list with the flag marker, leaving escaped commas alone', () => {
+    expect(normalizeFeatureFlagSelectors({ selectors: [{ keyFilter: 'A, B\\,C*' }] })).toEqual([
+      { kind: 'keyValues', keyFilter: '.appconfig.featureflag/A,.appconfig.featureflag/B\\,C*', labelFilter: '\0', tagFilters: [], featureFlags: true },
+    ]);
+    expect(normalizeFeatureFlagSelectors(false)).toEqual([]);
+    expect(normalizeFeatureFlagSelectors(true)).toMatchObject([{ keyFilter: '.appconfig.featureflag/*', labelFilter: '\0' }]);
   });
 
   it('keeps raw parameter numbers, skips a null id and names the setting in format errors', () => {

@@ -78,6 +78,18 @@ describe('selectors', () => {
     expect(() => new AzureAppConfigurationProvider({ connectionString: 'Endpoint=https://x.azconfig.io;Id=abc' })).toThrow(/Endpoint=…;Id=…;Secret=…/);
   });
 
+  it('passes tag filters, ANDed', async () => {
+    emu.set([
+      { key: 'Tagged:A', value: 'a', tags: { env: 'prod', team: 'x' } },
+      { key: 'Tagged:B', value: 'b', tags: { env: 'prod' } },
+      { key: 'Tagged:C', value: 'c', tags: { env: 'dev', team: 'x' } },
+    ]);
+    const { root } = await buildRoot(hmacOptions(emu, { selectors: [{ keyFilter: 'Tagged:*', tagFilters: ['env=prod', 'team=x'] }] }));
+    expect(flat(root)).toEqual({ 'Tagged:A': 'a' });
+    expect(emu.requests.at(-1)!.url).toContain('tags=env%3Dprod');
+    await root.dispose();
+  });
+
   it('treats a blank label as no label', async () => {
     const { root } = await buildRoot(hmacOptions(emu, { selectors: [{ keyFilter: 'App:*', labelFilter: '  ' }] }));
     expect(root.get('App:Name')).toBe('base');

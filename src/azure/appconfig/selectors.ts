@@ -97,8 +97,9 @@ export function normalizeFeatureFlagSelectors(option: boolean | { selectors?: re
     }
     appendUnique(out, {
       kind: 'keyValues',
+      // Each name of a comma list gets the marker; an escaped `\,` is part of a name, not a separator.
       keyFilter: selector.keyFilter
-        .split(',')
+        .split(/(?<!\\),/)
         .map((part) => `${FEATURE_FLAG_PREFIX}${part.trim()}`)
         .join(','),
       labelFilter: normalizeLabel(selector.labelFilter),
