@@ -12,11 +12,12 @@ import { setMaxListeners } from 'node:events';
 import type { TokenCredential } from '@azure/core-auth';
 import type { AppConfigurationClient, AppConfigurationClientOptions, ConfigurationSetting } from '@azure/app-configuration';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
-import { ConfigurationError, RemoteProviderError } from '../core/errors.js';
+import { ConfigurationError } from '../core/errors.js';
 import { providerData, type ConfigurationProvider, type ProviderData, type ProviderEntry, type ProviderWatchSink } from '../core/provider.js';
 import { foldKey } from '../core/path.js';
-import { isAbortError, isTransientError, statusOf, withRetry } from '../azure/retry.js';
-import { sanitizedCause } from '../azure/keyvault/errors.js';
+import { isTransientError, withRetry } from '../azure/retry.js';
+import { listSelector, type Call } from '../azure/appconfig/listing.js';
+import { appConfigurationError, startupTimeoutError } from '../azure/appconfig/errors.js';
 import {
   describeLabel,
   normalizeFeatureFlagSelectors,
@@ -39,7 +40,6 @@ import {
   refreshBackoffMs,
   refreshIntervalMs,
   sentinelState,
-  type PageWatcher,
   type RefreshOptions,
   type Sentinel,
   type WatchedList,
@@ -99,8 +99,6 @@ interface LoadContext {
   onRetry?: (error: unknown) => void;
 }
 
-type Call = <T>(operation: (signal: AbortSignal | undefined) => Promise<T>) => Promise<T>;
-
 /** The store's host for names and messages, read without ever echoing the connection string. */
 function storeOf(options: AzureAppConfigurationOptions): { endpoint: string; host: string } {
   const fail = (message: string): never => {
@@ -128,15 +126,6 @@ function storeOf(options: AzureAppConfigurationOptions): { endpoint: string; hos
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('The App Configuration endpoint must be an http(s) URL.');
   return { endpoint: url.origin, host: url.host };
-}
-
-function codeFor(status: number | undefined): string {
-  if (status === 401) return 'APP_CONFIGURATION_UNAUTHORIZED';
-  if (status === 403) return 'APP_CONFIGURATION_FORBIDDEN';
-  if (status === 404) return 'APP_CONFIGURATION_NOT_FOUND';
-  if (status === 429) return 'APP_CONFIGURATION_THROTTLED';
-  if (status === undefined || status >= 500) return 'APP_CONFIGURATION_UNAVAILABLE';
-  return 'APP_CONFIGURATION_REQUEST';
 }
 
 export class AzureAppConfigurationProvider implements ConfigurationProvider {
@@ -264,8 +253,8 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     } catch (error) {
       const failure =
         timeout.signal.aborted && !this.#abort.signal.aborted
-          ? this.#timeoutError(timeoutMs, lastError ?? error)
-          : this.#wrap(error, 'loading');
+          ? startupTimeoutError(timeoutMs, lastError ?? error, { store: this.store, provider: this.name })
+          : appConfigurationError(error, 'loading', { store: this.store, provider: this.name });
       if (!this.#options.optional) throw failure;
       const warn = this.#options.logger?.warn ?? ((m: string) => process.emitWarning(m));
       warn(`${this.name}: the optional store could not be loaded and contributes nothing. ${failure.message}`);
@@ -296,7 +285,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
       this.#state = await this.#fullLoad(ctx);
       return { changed: true, data: this.#state.data };
     } catch (error) {
-      throw this.#wrap(error, 'refreshing');
+      throw appConfigurationError(error, 'refreshing', { store: this.store, provider: this.name });
     }
   }
 
@@ -365,8 +354,9 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     const sentinel = this.#sentinel;
     const sentinelEtag = sentinel ? sentinelState(client, sentinel, undefined, call) : undefined;
     sentinelEtag?.catch(() => undefined);
+    const context = { store: this.store, provider: this.name };
     const listed = await Promise.all(
-      [...this.#selectors, ...this.#featureFlagSelectors].map((selector) => this.#listSelector(client, selector, call, onSetting)),
+      [...this.#selectors, ...this.#featureFlagSelectors].map((selector) => listSelector(client, selector, call, onSetting, context)),
     );
 
     // A later selector wins per key, feature flags only from feature-flag selectors.
@@ -435,95 +425,5 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     } catch (error) {
       throw resolutionError(error, setting, this.store, reference);
     }
-  }
-
-  async #listSelector(
-    client: AppConfigurationClient,
-    selector: NormalizedSelector,
-    call: Call,
-    onSetting: (setting: ConfigurationSetting, featureFlags: boolean) => void,
-  ): Promise<{ selector: NormalizedSelector; settings: ConfigurationSetting[]; pages: PageWatcher[] }> {
-    const settings: ConfigurationSetting[] = [];
-    const pages: PageWatcher[] = [];
-    let list: (token: string | undefined, signal: AbortSignal | undefined) => ReturnType<ReturnType<AppConfigurationClient['listConfigurationSettings']>['byPage']>;
-    if (selector.kind === 'snapshot') {
-      const snapshot = await call((abortSignal) =>
-        client.getSnapshot(selector.snapshotName, abortSignal ? { abortSignal } : {}).catch((error: unknown) => {
-          if (statusOf(error) === 404) return undefined;
-          throw error;
-        }),
-      );
-      // A snapshot that does not exist contributes nothing, as in the official providers.
-      if (!snapshot) return { selector, settings, pages };
-      if (snapshot.compositionType !== 'key') {
-        throw new RemoteProviderError(
-          `Snapshot '${selector.snapshotName}' in App Configuration store '${this.store}' has composition type '${snapshot.compositionType}'; it must be 'key'.`,
-          'APP_CONFIGURATION_SNAPSHOT',
-          { provider: this.name, source: this.store },
-        );
-      }
-      list = (token, abortSignal) =>
-        client
-          .listConfigurationSettingsForSnapshot(selector.snapshotName, abortSignal ? { abortSignal } : {})
-          .byPage(token === undefined ? undefined : { continuationToken: token });
-    } else {
-      list = (token, abortSignal) =>
-        client
-          .listConfigurationSettings({
-            keyFilter: selector.keyFilter,
-            labelFilter: selector.labelFilter,
-            ...(selector.tagFilters.length > 0 ? { tagsFilter: selector.tagFilters } : {}),
-            ...(abortSignal ? { abortSignal } : {}),
-          })
-          .byPage(token === undefined ? undefined : { continuationToken: token });
-    }
-    const featureFlags = selector.kind === 'keyValues' && selector.featureFlags;
-    // One iterator per page, so a failed page can be retried alone with the same token.
-    const fetchPage = (token: string | undefined) => call((abortSignal) => list(token, abortSignal).next());
-    let token: string | undefined;
-    let pending: ReturnType<typeof fetchPage> | undefined = fetchPage(undefined);
-    while (pending) {
-      const result = await pending;
-      if (result.done) break;
-      const page = result.value as { items: ConfigurationSetting[]; etag?: string; continuationToken?: string };
-      pages.push({ ...(token !== undefined ? { continuationToken: token } : {}), etag: page.etag ?? '', last: !page.continuationToken });
-      token = page.continuationToken;
-      // Ask for the next page before handling this one: pages are the critical path, and the
-      // references on this page can start resolving while the next page is on the wire.
-      pending = token === undefined ? undefined : fetchPage(token);
-      pending?.catch(() => undefined);
-      for (const setting of page.items) {
-        settings.push(setting);
-        onSetting(setting, featureFlags);
-      }
-    }
-    return { selector, settings, pages };
-  }
-
-  // ---- errors -------------------------------------------------------------------------------------
-
-  #wrap(error: unknown, operation: string): ConfigurationError {
-    if (error instanceof ConfigurationError) return error;
-    const status = statusOf(error);
-    const cause = sanitizedCause(error);
-    const reason = status !== undefined ? `HTTP ${status}` : isAbortError(error) ? 'the operation was aborted' : 'a network error';
-    const detail = cause.message && cause.message !== reason ? `: ${cause.message.slice(0, 300)}` : '';
-    return new RemoteProviderError(`Azure App Configuration store '${this.store}': ${operation} failed with ${reason}${detail}`, codeFor(status), {
-      provider: this.name,
-      source: this.store,
-      cause,
-      ...(status !== undefined ? { statusCode: status } : {}),
-    });
-  }
-
-  #timeoutError(timeoutMs: number, lastError: unknown): RemoteProviderError {
-    const status = statusOf(lastError);
-    const cause = lastError === undefined || isAbortError(lastError) ? undefined : sanitizedCause(lastError);
-    const reason = status !== undefined ? `the last attempt failed with HTTP ${status}` : cause ? `the last attempt failed: ${cause.message.slice(0, 300)}` : 'no answer in time';
-    return new RemoteProviderError(
-      `Azure App Configuration store '${this.store}' did not load within ${timeoutMs} ms; ${reason}.`,
-      'APP_CONFIGURATION_TIMEOUT',
-      { provider: this.name, source: this.store, ...(cause ? { cause } : {}), ...(status !== undefined ? { statusCode: status } : {}) },
-    );
   }
 }

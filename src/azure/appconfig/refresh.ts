@@ -12,6 +12,7 @@
 import type { AppConfigurationClient } from '@azure/app-configuration';
 import { ConfigurationError } from '../../core/errors.js';
 import { NO_LABEL } from './selectors.js';
+import type { Call } from './listing.js';
 
 export const DEFAULT_REFRESH_INTERVAL_MS = 30_000;
 export const MIN_REFRESH_INTERVAL_MS = 1_000;
@@ -64,8 +65,6 @@ export function refreshBackoffMs(intervalMs: number, failures: number, random: (
   const step = Math.min(MAX_REFRESH_BACKOFF_MS, intervalMs * 2 ** failures);
   return Math.round(step / 2 + (random() * step) / 2);
 }
-
-type Call = <T>(operation: (signal: AbortSignal | undefined) => Promise<T>) => Promise<T>;
 
 /**
  * Runs `tasks` at most `limit` at a time and tells whether one reported true. Stops starting tasks
