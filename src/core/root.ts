@@ -188,9 +188,10 @@ export class ConfigurationRoot {
   /**
    * Binds the section at `key` to a typed object: with a defaults object (.NET `Bind` semantics,
    * `{ strict }` as `ErrorOnUnknownConfiguration`) or with a convict schema (validated, every
-   * violation at once, `sensitive` keys made secret). See `src/binding/`.
+   * violation at once, `sensitive` keys made secret). See `src/binding/`. A `null` key binds the
+   * whole tree, as .NET's `config.Bind(instance)` on the root does (`''` is a real key, not the root).
    */
-  bind<const T>(key: string, shape: T, options?: BindOptions): BindResult<T> {
+  bind<const T>(key: string | null, shape: T, options?: BindOptions): BindResult<T> {
     return bindShape(this, key, shape, options) as never;
   }
 

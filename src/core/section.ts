@@ -56,9 +56,19 @@ export class ConfigurationSection {
     return bindShape(this.root, this.path, shape, options) as never;
   }
 
-  /** Every section below this one as `[path, value]`; with `makePathsRelative`, paths drop `path:`. */
+  /**
+   * This section and every section below it as `[path, value]` (.NET `AsEnumerable`): the section
+   * itself comes first, with a null value when it has none. With `makePathsRelative`, paths drop
+   * `path:` and the section itself is left out, as its relative path would be an empty key.
+   */
   entries(options: { makePathsRelative?: boolean } = {}): IterableIterator<[string, string | null]> {
-    return this.root.entriesBelow(this.path, options.makePathsRelative ?? false);
+    if (options.makePathsRelative === true) return this.root.entriesBelow(this.path, true);
+    return this.#withSelf();
+  }
+
+  *#withSelf(): IterableIterator<[string, string | null]> {
+    yield [this.path, this.value ?? null];
+    yield* this.root.entriesBelow(this.path, false);
   }
 
   toJSON(): Record<string, string | null> {

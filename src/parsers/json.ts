@@ -130,8 +130,10 @@ class Reader {
 
   fail(detail: string, offset = this.pos): never {
     const { line, column } = positionIn(this.#text, offset);
-    // The detail never quotes the input: a user-secrets file's text is secret.
-    throw new ConfigurationParseError(`Could not parse the JSON file: ${detail} at line ${line}, column ${column}.`, {
+    // The detail never quotes the input: a user-secrets file's text is secret. The first sentence is
+    // .NET's, whole, so code and tests that look for it find it.
+    const sentence = detail.charAt(0).toUpperCase() + detail.slice(1);
+    throw new ConfigurationParseError(`Could not parse the JSON file. ${sentence} at line ${line}, column ${column}.`, {
       line,
       column,
     });
@@ -402,7 +404,10 @@ export function flattenJson(document: JsonDocument, options: JsonFlattenOptions 
     if (data.has(folded)) {
       if (errorOnDuplicate) {
         const { line, column } = document.positionOf(at);
-        throw new DuplicateKeyError(`A duplicate key '${path}' was found at line ${line}, column ${column}.`, { key: path });
+        throw new DuplicateKeyError(
+          `A duplicate key '${path}' was found. The second occurrence is at line ${line}, column ${column}.`,
+          { key: path },
+        );
       }
       // The entry moves to where its last occurrence is, as a list of pairs read into a map would.
       data.delete(folded);

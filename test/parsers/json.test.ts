@@ -133,7 +133,7 @@ describe('parseJsonConfiguration: .NET JsonConfigurationFileParser vectors', () 
       "data": { "defaultconnection": { "connectionstring": "Other" } }
     }`;
     expect(() => parseJsonConfiguration(json)).toThrowError(
-      /^A duplicate key 'data:defaultconnection:connectionstring' was found at line 3, column 40\.$/,
+      /^A duplicate key 'data:defaultconnection:connectionstring' was found\. The second occurrence is at line 3, column 40\.$/,
     );
     try {
       parseJsonConfiguration(json);
@@ -190,7 +190,7 @@ describe('parseJsonConfiguration: .NET JsonConfigurationFileParser vectors', () 
     ['{"a": [1 2]}', 1, 10],
   ])('reports malformed JSON %j with line %i and column %i', (text, line, column) => {
     const err = parseError(text);
-    expect(err.message).toMatch(/^Could not parse the JSON file: .+ at line \d+, column \d+\.$/);
+    expect(err.message).toMatch(/^Could not parse the JSON file\. [A-Z'].+ at line \d+, column \d+\.$/);
     expect([err.line, err.column]).toEqual([line, column]);
     expect(err.message).toContain(`at line ${line}, column ${column}.`);
   });

@@ -91,7 +91,7 @@ describe('JsonFileProvider', () => {
     await writeFile(file, '{\n  "name": "test",\n  "address": {\n    "street": "x"\n    "zipcode": "12345"\n  }\n}');
     const err = await loadError(new JsonFileProvider(file));
     expect(err).toBeInstanceOf(ConfigurationParseError);
-    expect(err.message).toMatch(new RegExp(`^Failed to load configuration from file '${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'\\. Could not parse the JSON file: .* at line 5, column 5\\.$`));
+    expect(err.message).toMatch(new RegExp(`^Failed to load configuration from file '${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'\\. Could not parse the JSON file\\. .* at line 5, column 5\\.$`));
     expect([(err as ConfigurationParseError).line, (err as ConfigurationParseError).column]).toEqual([5, 5]);
     expect(err.source).toBe(file);
     expect(err.provider).toBe(`JsonConfigurationProvider for '${file}' (Required)`);
@@ -116,7 +116,7 @@ describe('JsonFileProvider', () => {
     expect(err).toBeInstanceOf(DuplicateKeyError);
     expect(err.key).toBe('data:PORT');
     expect(err.message).toBe(
-      `Failed to load configuration from file '${join(dir, 'dup.json')}'. A duplicate key 'data:PORT' was found at line 1, column 23.`,
+      `Failed to load configuration from file '${join(dir, 'dup.json')}'. A duplicate key 'data:PORT' was found. The second occurrence is at line 1, column 23.`,
     );
   });
 
