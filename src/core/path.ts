@@ -49,6 +49,8 @@ function compareOrdinalIgnoreCase(a: string, b: string): number {
   return fa < fb ? -1 : fa > fb ? 1 : 0;
 }
 
+const nonEmpty = (segment: string): boolean => segment.length > 0;
+
 function compareSegment(a: string, b: string): number {
   const ia = parseInt32(a);
   const ib = parseInt32(b);
@@ -61,10 +63,12 @@ function compareSegment(a: string, b: string): number {
 /**
  * .NET `ConfigurationKeyComparer`: segment by segment, integers numerically and before text,
  * text ordinal-ignore-case, a prefix path first. Gives `4,10,42,1text,bob,hello`.
+ * Like .NET's span walk, runs of `:` separate one pair of segments (`a::b` ties `a:b`), so an
+ * empty key has no segment at all and sorts before every other one, integers included.
  */
 export function compareKeys(a: string, b: string): number {
-  const sa = splitPath(a);
-  const sb = splitPath(b);
+  const sa = splitPath(a).filter(nonEmpty);
+  const sb = splitPath(b).filter(nonEmpty);
   const n = Math.min(sa.length, sb.length);
   for (let i = 0; i < n; i++) {
     const c = compareSegment(sa[i]!, sb[i]!);

@@ -80,9 +80,22 @@ describe('ConfigurationPathComparerTest', () => {
     ['abc:def:10', 'abc:def:22', -1],
     ['abc:def:1000:jkl', 'abc:def:ghi:jkl', -1],
     ['abc:def:10:jkl', 'abc:def:22:jkl', -1],
+    // The newer span-walking comparer: a run of ':' is one separator, an empty key sorts first.
+    ['a::b', 'a:b', 0],
+    ['a:', 'a', 0],
+    [':a', 'a', 0],
+    [':a::b:', 'a:b', 0],
+    ['a::10', 'a:2', 1],
+    ['', '5', -1],
+    ['', 'a', -1],
   ] as const)('compares %j with %j as %i, and the reverse as its opposite', (a, b, sign) => {
     expect(Math.sign(compareKeys(a, b))).toBe(sign);
     expect(Math.sign(compareKeys(b, a))).toBe(sign === 0 ? 0 : -sign);
+  });
+
+  it('lists an empty child name before numeric ones', async () => {
+    const config = await memory({ 'Mem1:': 'NoKeyValue1', 'Mem1:0': 'a', 'Mem1:1': 'b', 'Mem1:x': 'c' });
+    expect(config.getSection('Mem1').getChildren().map((c) => c.key)).toEqual(['', '0', '1', 'x']);
   });
 });
 
