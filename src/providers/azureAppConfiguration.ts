@@ -28,6 +28,7 @@ import {
 } from '../azure/appconfig/selectors.js';
 import { isJsonContentType, jsonSettingEntries } from '../azure/appconfig/jsonValues.js';
 import { featureFlagEntries, isFeatureFlag } from '../azure/appconfig/featureFlags.js';
+import { isSnapshotReference, snapshotReferenceName } from '../azure/appconfig/snapshotReferences.js';
 import {
   isKeyVaultReference,
   noCredentialError,
@@ -351,16 +352,36 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
       resolutions.set(setting, pending);
     };
 
+    const context = { store: this.store, provider: this.name };
     const sentinel = this.#sentinel;
     const sentinelEtag = sentinel ? sentinelState(client, sentinel, undefined, call) : undefined;
     sentinelEtag?.catch(() => undefined);
-    const context = { store: this.store, provider: this.name };
     const listed = await Promise.all(
       [...this.#selectors, ...this.#featureFlagSelectors].map((selector) => listSelector(client, selector, call, onSetting, context)),
     );
 
+    // Snapshot references expand to their snapshot's settings; each snapshot is listed once.
+    const snapshots = new Map<string, Promise<ConfigurationSetting[]>>();
+    for (const { selector, settings } of listed) {
+      if (selector.kind === 'keyValues' && selector.featureFlags) continue;
+      for (const setting of settings) {
+        if (!isSnapshotReference(setting)) continue;
+        const name = snapshotReferenceName(setting, this.store);
+        if (!snapshots.has(name)) {
+          const referenced: NormalizedSelector = { kind: 'snapshot', snapshotName: name };
+          snapshots.set(name, listSelector(client, referenced, call, onSetting, context).then((l) => l.settings));
+        }
+      }
+    }
+    const expanded = new Map<string, ConfigurationSetting[]>();
+    await Promise.all([...snapshots].map(async ([name, settings]) => expanded.set(name, await settings)));
+
     // A later selector wins per key, feature flags only from feature-flag selectors.
     const winners = new Map<string, { setting: ConfigurationSetting; featureFlag: boolean }>();
+    const win = (setting: ConfigurationSetting, featureFlag: boolean): void => {
+      winners.delete(setting.key);
+      winners.set(setting.key, { setting, featureFlag });
+    };
     const lists: WatchedList[] = [];
     for (const { selector, settings, pages } of listed) {
       const featureFlags = selector.kind === 'keyValues' && selector.featureFlags;
@@ -369,8 +390,12 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
       }
       for (const setting of settings) {
         if (featureFlags !== isFeatureFlag(setting)) continue;
-        winners.delete(setting.key);
-        winners.set(setting.key, { setting, featureFlag: featureFlags });
+        if (!featureFlags && isSnapshotReference(setting)) {
+          // Flags inside a referenced snapshot are ignored, as key-value selectors ignore flags.
+          for (const member of expanded.get(snapshotReferenceName(setting, this.store)) ?? []) if (!isFeatureFlag(member)) win(member, false);
+          continue;
+        }
+        win(setting, featureFlags);
       }
     }
 

@@ -46,7 +46,11 @@ const data: EmulatorSetting[] = [
 let emu: AppConfigurationEmulator;
 beforeAll(async () => {
   emu = await startAppConfigurationEmulator({ pageSize: 7 });
-  emu.replaceAll(data);
+  emu.replaceAll([...data, { key: 'Snap:One', value: 'from snapshot' }, json('Snap:Json', '{"x":[1,2]}')]);
+  emu.createSnapshot('diff-snap', [{ key: 'Snap:*' }]);
+  emu.remove('Snap:One');
+  emu.remove('Snap:Json');
+  emu.set({ key: 'App:SnapshotRef', value: '{"snapshot_name":"diff-snap"}', contentType: 'application/json; profile="https://azconfig.io/mime-profiles/snapshot-ref"; charset=utf-8' });
 });
 afterAll(async () => emu.close());
 
@@ -69,6 +73,7 @@ describe('differential: @azure/app-configuration-provider vs ours on the same em
   it('agrees on plain and JSON settings with the default selector', async () => {
     const { ours, theirs } = await both([{ keyFilter: '*' }]);
     expect(Object.keys(ours).length).toBeGreaterThan(40);
+    expect(ours['Snap:Json:x:1']).toBe('2');
     expect(ours).toEqual(theirs);
   });
 

@@ -125,6 +125,48 @@ describe('snapshots', () => {
   });
 });
 
+describe('snapshot references', () => {
+  const SNAPSHOT_REF = 'application/json; profile="https://azconfig.io/mime-profiles/snapshot-ref"; charset=utf-8';
+
+  it('expands a reference into the snapshot it names, in place in selector order, ignoring flags inside it', async () => {
+    emu.set([
+      { key: 'Frozen:A', value: 'frozen-a' },
+      { key: 'Frozen:B', value: 'frozen-b' },
+      { key: '.appconfig.featureflag/Inside', value: '{"id":"Inside","enabled":true}', contentType: 'application/vnd.microsoft.appconfig.ff+json;charset=utf-8' },
+    ]);
+    emu.createSnapshot('frozen', [{ key: 'Frozen:*' }, { key: '.appconfig.featureflag/*' }]);
+    emu.remove('Frozen:A');
+    emu.remove('.appconfig.featureflag/Inside');
+    emu.set([
+      { key: 'Frozen:B', value: 'live-b' },
+      { key: 'Ref', value: JSON.stringify({ snapshot_name: 'frozen' }), contentType: SNAPSHOT_REF },
+      { key: 'Ref', label: 'dev', value: JSON.stringify({ snapshot_name: 'frozen' }), contentType: SNAPSHOT_REF },
+    ]);
+    const { root } = await buildRoot(hmacOptions(emu, { selectors: [{ keyFilter: 'Frozen:*' }, { keyFilter: 'Ref' }], featureFlags: true }));
+    expect(root.get('Frozen:A')).toBe('frozen-a');
+    expect(root.get('Frozen:B')).toBe('frozen-b');
+    expect(root.get('Ref')).toBeUndefined();
+    expect(root.get('Ref:snapshot_name')).toBeUndefined();
+    expect(root.get('FeatureManagement:Inside')).toBeUndefined();
+    await root.dispose();
+
+    // The live value wins when its selector comes after the reference; the snapshot is listed once for two references.
+    emu.resetStats();
+    const later = await buildRoot(hmacOptions(emu, { selectors: [{ keyFilter: 'Ref' }, { keyFilter: 'Ref', labelFilter: 'dev' }, { keyFilter: 'Frozen:*' }] }));
+    expect(later.root.get('Frozen:B')).toBe('live-b');
+    expect(emu.stats.snapshot).toBe(1);
+    await later.root.dispose();
+  });
+
+  it('reports a reference without a snapshot name, naming key and label', async () => {
+    emu.set({ key: 'BadRef', label: 'dev', value: '{"name":"x"}', contentType: SNAPSHOT_REF });
+    const error = await buildRoot(hmacOptions(emu, { selectors: [{ keyFilter: 'BadRef', labelFilter: 'dev' }] })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).code).toBe('APP_CONFIGURATION_SNAPSHOT_REFERENCE');
+    expect((error as Error).message).toContain("'BadRef' 'dev'");
+  });
+});
+
 describe('trimKeyPrefixes', () => {
   it('trims the longest matching prefix once, case-insensitively, after JSON flattening', async () => {
     emu.replaceAll([
