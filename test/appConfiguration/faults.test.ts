@@ -24,9 +24,12 @@ beforeEach(() => {
 
 describe('authentication', () => {
   it('signs with HMAC-SHA256 from the connection string, verified by the emulator', async () => {
-    const { root } = await buildRoot(hmacOptions(emu));
+    const { root, provider } = await buildRoot(hmacOptions(emu));
     expect(flat(root)).toEqual({ A: '1', B: '2', C: '3' });
     expect(emu.requests.every((r) => r.auth === 'hmac')).toBe(true);
+    for (const text of [inspect(provider, { depth: 10, showHidden: true }), JSON.stringify(provider), root.debugView(), provider.name]) {
+      expect(text).not.toContain(secret);
+    }
     await root.dispose();
   });
 
