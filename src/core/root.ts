@@ -162,8 +162,10 @@ export class ConfigurationRoot {
   /**
    * The whole tree in .NET's `GetDebugView` layout (`Key=value (Provider)`, parents as `Key:`,
    * two spaces per level), with the source appended and secret values redacted.
+   * `{ sources: false }` leaves the sources out, giving .NET's exact text (values still redacted).
    */
-  debugView(): string {
+  debugView(options: { sources?: boolean } = {}): string {
+    const withSources = options.sources ?? true;
     const lines: string[] = [];
     const walk = (parent: string | null, indent: string): void => {
       for (const child of this.#childKeys(parent)) {
@@ -171,7 +173,7 @@ export class ConfigurationRoot {
         const origin = this.origin(path);
         if (origin) {
           const value = displayValue(this.get(path), origin.secret) ?? '';
-          const source = origin.source !== undefined ? ` [${origin.source}]` : '';
+          const source = withSources && origin.source !== undefined ? ` [${origin.source}]` : '';
           lines.push(`${indent}${child}=${value} (${origin.provider})${source}`);
         } else {
           lines.push(`${indent}${child}:`);

@@ -158,6 +158,19 @@ describe('provenance and secrets', () => {
     expect(JSON.parse(JSON.stringify(config))['Redis:Host']).toMatch(/^<redacted/);
   });
 
+  it('appends each value\'s source unless asked for .NET\'s exact layout', async () => {
+    const config = await new ConfigurationBuilder()
+      .addCommandLine(['--Key1=Value1', '--Section:Key2=Value2'])
+      .addEnvironmentVariables({ env: { Section__Key3: 'Value3' } })
+      .build();
+    expect(config.debugView()).toBe(
+      'Key1=Value1 (CommandLineConfigurationProvider) [argv[0]]\nSection:\n  Key2=Value2 (CommandLineConfigurationProvider) [argv[1]]\n  Key3=Value3 (EnvironmentVariablesConfigurationProvider) [env Section__Key3]\n',
+    );
+    expect(config.debugView({ sources: false })).toBe(
+      'Key1=Value1 (CommandLineConfigurationProvider)\nSection:\n  Key2=Value2 (CommandLineConfigurationProvider)\n  Key3=Value3 (EnvironmentVariablesConfigurationProvider)\n',
+    );
+  });
+
   it('fingerprints equal secrets equally so they can be compared', async () => {
     const config = await build({ 'A:Password': 'same', 'B:Password': 'same', 'C:Password': 'other' });
     expect(config.explain('A:Password')!.value).toBe(config.explain('B:Password')!.value);
