@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { benchColdLoad, benchGet } from './core.js';
+import { benchAppConfiguration } from './appConfiguration.js';
 import { benchKeyVault } from './keyVault.js';
 import { renderTable, type BenchTable } from './table.js';
 
@@ -12,6 +13,7 @@ const suites: Record<string, () => Promise<BenchTable | BenchTable[]>> = {
   get: benchGet,
   cold: () => benchColdLoad(),
   keyvault: benchKeyVault,
+  appconfig: benchAppConfiguration,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

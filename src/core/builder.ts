@@ -8,6 +8,7 @@ import { MemoryProvider, type InMemoryOptions, type InMemoryValues } from '../pr
 import { UserSecretsProvider, type UserSecretsOptions } from '../providers/userSecrets.js';
 // The Azure provider modules import the SDKs lazily, inside load(), so adding them here costs nothing at start-up.
 import { AzureKeyVaultProvider, type AzureKeyVaultOptions } from '../providers/azureKeyVault.js';
+import { AzureAppConfigurationProvider, type AzureAppConfigurationOptions } from '../providers/azureAppConfiguration.js';
 
 /**
  * Collects providers in precedence order (a later one wins) and loads them into a root.
@@ -59,6 +60,11 @@ export class ConfigurationBuilder {
   /** Azure Key Vault: secret `A--B` is key `A:B`; every value is secret. */
   addAzureKeyVault(options: AzureKeyVaultOptions): this {
     return this.add(new AzureKeyVaultProvider(options));
+  }
+
+  /** Azure App Configuration: selectors, Key Vault references, JSON values, feature flags, refresh. */
+  addAzureAppConfiguration(options: AzureAppConfigurationOptions): this {
+    return this.add(new AzureAppConfigurationProvider(options));
   }
 
   /**
