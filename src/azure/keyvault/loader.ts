@@ -1,5 +1,4 @@
 import type { SecretClient, SecretProperties, KeyVaultSecret } from '@azure/keyvault-secrets';
-import { ConcurrencyLimiter } from '../concurrency.js';
 import { withRetry, type RetryOptions } from '../retry.js';
 import { toKeyVaultError } from './errors.js';
 
@@ -41,41 +40,78 @@ const updatedMs = (p: SecretProperties): number => p.updatedOn?.getTime() ?? Num
  * at most `maxConcurrency` at once. The first page goes out alone, so on a fresh client that
  * request alone pays the 401 challenge; every fetch after it carries the token.
  *
+ * The list pages form a serial chain — the load can never finish before the last page arrives —
+ * so the chain comes first: the next page is requested as soon as a page arrives, before its
+ * secrets are queued, and fetches start one per event-loop turn, so a list response that arrives
+ * meanwhile is handled at once instead of behind a page's worth of SDK request work.
+ *
  * A listing page that fails transiently is retried by listing again from the start and skipping
  * names already seen: the SDK does not expose the page's nextLink, and a vault rarely has more
  * than a few dozen pages.
  */
 export async function loadSecrets(plan: LoadPlan): Promise<LoadResult> {
-  const limiter = new ConcurrencyLimiter(plan.maxConcurrency);
   const listed: SecretProperties[] = [];
   const seen = new Set<string>();
-  const pending: Array<Promise<void>> = [];
   const results = new Map<string, CachedSecret>();
   const knownValues = (): string[] => [...results.values()].map((c) => c.secret.value ?? '');
+  const getOptions = plan.abortSignal ? { abortSignal: plan.abortSignal } : {};
   let fetched = 0;
   let firstFailure: unknown;
 
-  const fetchOne = (properties: SecretProperties): Promise<void> =>
-    limiter.run(async () => {
-      if (firstFailure !== undefined) return;
-      try {
-        const secret = await withRetry(
-          () => plan.client.getSecret(properties.name, plan.abortSignal ? { abortSignal: plan.abortSignal } : {}),
-          plan.retry,
-        );
-        fetched++;
-        // The listed `updatedOn` is what the next reload compares against.
-        results.set(properties.name.toLowerCase(), { secret, updatedOn: updatedMs(properties) });
-      } catch (error) {
-        firstFailure ??= toKeyVaultError(error, {
-          vaultUrl: plan.vaultUrl,
-          secretName: properties.name,
-          operation: `reading secret '${properties.name}'`,
-          provider: plan.provider,
-          knownValues: knownValues(),
-        });
-      }
-    });
+  const fetchOne = async (properties: SecretProperties): Promise<void> => {
+    if (firstFailure !== undefined) return;
+    try {
+      const secret = await withRetry(() => plan.client.getSecret(properties.name, getOptions), plan.retry);
+      fetched++;
+      // The listed `updatedOn` is what the next reload compares against.
+      results.set(properties.name.toLowerCase(), { secret, updatedOn: updatedMs(properties) });
+    } catch (error) {
+      firstFailure ??= toKeyVaultError(error, {
+        vaultUrl: plan.vaultUrl,
+        secretName: properties.name,
+        operation: `reading secret '${properties.name}'`,
+        provider: plan.provider,
+        knownValues: knownValues(),
+      });
+    }
+  };
+
+  // Fetches wait in a FIFO queue and start one per event-loop turn (setImmediate), at most
+  // `maxConcurrency` at once. Starting a whole page's fetches in one go would keep the thread busy
+  // for the SDK's per-request work and hold back the next list response — the critical path —
+  // behind it; one per turn lets any arrived response run in between.
+  const queue: SecretProperties[] = [];
+  let head = 0;
+  let active = 0;
+  let listing = true;
+  let turn: NodeJS.Immediate | undefined;
+  let allDone!: () => void;
+  const done = new Promise<void>((resolve) => (allDone = resolve));
+  const settleIfDone = (): void => {
+    if (!listing && active === 0 && head === queue.length) allDone();
+  };
+  const startNext = (): void => {
+    turn = undefined;
+    if (firstFailure !== undefined) head = queue.length;
+    if (head < queue.length && active < plan.maxConcurrency) {
+      const properties = queue[head]!;
+      queue[head++] = undefined as never;
+      active++;
+      const settled = (): void => {
+        active--;
+        schedule();
+      };
+      fetchOne(properties).then(settled, (error: unknown) => {
+        firstFailure ??= error;
+        settled();
+      });
+    }
+    if (head < queue.length && active < plan.maxConcurrency) schedule();
+    else settleIfDone();
+  };
+  function schedule(): void {
+    turn ??= setImmediate(startNext);
+  }
 
   const accept = (properties: SecretProperties): void => {
     const folded = properties.name.toLowerCase();
@@ -88,15 +124,25 @@ export async function loadSecrets(plan: LoadPlan): Promise<LoadResult> {
       results.set(folded, cached);
       return;
     }
-    pending.push(fetchOne(properties));
+    queue.push(properties);
+    schedule();
   };
 
   await withRetry(
     async () => {
       const pages = plan.client.listPropertiesOfSecrets(plan.abortSignal ? { abortSignal: plan.abortSignal } : {}).byPage();
-      for await (const page of pages) {
-        for (const properties of page) accept(properties);
-        if (firstFailure !== undefined) break;
+      let next = pages.next();
+      for (;;) {
+        const page = await next;
+        if (page.done) break;
+        // Ask for the following page before fanning out this one's fetches, so the list chain —
+        // the critical path — never waits behind them.
+        next = pages.next();
+        for (const properties of page.value) accept(properties);
+        if (firstFailure !== undefined) {
+          next.catch(() => undefined);
+          break;
+        }
       }
     },
     plan.retry,
@@ -108,7 +154,9 @@ export async function loadSecrets(plan: LoadPlan): Promise<LoadResult> {
       knownValues: knownValues(),
     });
   });
-  await Promise.all(pending);
+  listing = false;
+  schedule();
+  await done;
   if (firstFailure !== undefined) throw firstFailure;
 
   const secrets = listed.map((p) => results.get(p.name.toLowerCase())!.secret);
