@@ -239,6 +239,10 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions = {
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(body));
+      // The request is answered once its response is handed to the socket. Waiting for 'close'
+      // would count it as in flight for a few more event-loop turns, during which the client may
+      // already have read the answer and started its next request (peaks above the client's limit).
+      finish(status);
     };
     const error = (status: number, code: string, message: string, extra: Record<string, string> = {}, inner?: string): void =>
       send(status, { error: { code, message, ...(inner ? { innererror: { code: inner } } : {}) } }, extra);
