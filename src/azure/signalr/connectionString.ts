@@ -339,8 +339,9 @@ export function parseSignalRConnectionString(text: string): SignalRConnection {
 
   const version = dict.get('version');
   if (version !== undefined && !VERSION_RE.test(version)) {
-    // The SDK echoes the version; a long or odd value could be something pasted by mistake.
-    const shown = /^[\w.+-]{1,24}$/.test(version) ? version : '<value not shown>';
+    // The SDK echoes the version; a long or odd value could be something pasted by mistake. An
+    // empty one is echoed as the SDK does ("Version  is not supported."): it can hide nothing.
+    const shown = /^[\w.+-]{0,24}$/.test(version) ? version : '<value not shown>';
     fail(`Version ${shown} is not supported.${param('version')}`, 'version');
   }
 

@@ -5,12 +5,16 @@
  * of Endpoint with the port always dropped, even when ClientEndpoint or ServerEndpoint is set.
  * `jose` is imported on first use.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { SignalRConnection } from './connectionString.js';
 import { ServiceEndpoint } from './endpoints.js';
 import { SignalRAuthError } from './errors.js';
 
 /** The claim the service reads the user id from (the SDK's `asrs.s.uid`). */
 export const USER_ID_CLAIM = 'asrs.s.uid';
+/** The claim REST API tokens name their caller in (`ClaimTypes.NameIdentifier` after the SDK's outbound claim map). */
+export const SERVER_NAME_CLAIM = 'nameid';
 /** `iss` of every token the newest SDK signs. */
 export const TOKEN_ISSUER = 'azure-signalr';
 /** The data-plane REST API version the Management SDK calls. */
@@ -151,7 +155,13 @@ export async function negotiate(target: TokenTarget, hub: string, options: Negot
   return { url: `${withSlash(connection.effectiveClientEndpoint)}${path}`, accessToken };
 }
 
-export interface RestApiOptions extends Pick<AccessTokenOptions, 'lifetime' | 'applicationName' | 'now'> {}
+export interface RestApiOptions extends Pick<AccessTokenOptions, 'lifetime' | 'applicationName' | 'now'> {
+  /**
+   * Put in the `nameid` claim of every REST token, as the SDK does with its server name. Default:
+   * `<hostname>_<random 32 hex digits>`, the SDK's `{MachineName}_{Guid:N}`, fixed for this `restApi` object.
+   */
+  serverName?: string;
+}
 
 export interface RestApiRequest {
   /** The full request URL, with `api-version` (and `application`) in the query. */
@@ -180,9 +190,12 @@ export async function restApi(target: TokenTarget, hub: string, options: RestApi
   const hubPath = `api/hubs/${escapeDataString(hub.toLowerCase())}`;
   const baseUrl = `${withSlash(connection.effectiveServerEndpoint)}${hubPath}`;
   const query = `${options.applicationName ? `application=${escapeDataString(options.applicationName.toLowerCase())}&` : ''}api-version=${REST_API_VERSION}`;
+  // Every SDK version names the caller in REST tokens; one name per client, as the SDK makes one per generator.
+  const serverName = options.serverName ?? `${hostname()}_${randomUUID().replace(/-/g, '')}`;
   const tokenFor = (path: string) =>
     generateAccessToken(target, {
       audience: `${connection.audienceBaseUrl}${hubPath}${path}`,
+      claims: { [SERVER_NAME_CLAIM]: serverName },
       algorithm: 'HS256',
       ...(options.lifetime !== undefined ? { lifetime: options.lifetime } : {}),
       ...(options.now !== undefined ? { now: options.now } : {}),
