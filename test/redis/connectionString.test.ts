@@ -193,7 +193,7 @@ describe('StackExchange.Redis configuration strings (vectors from its ConfigTest
   });
 
   it('keeps several endpoints, drops duplicates, and takes the first as host', () => {
-    const s = parseRedisConnectionString('a.example:7000,b.example:7001,A.example:7000,[::1]:7002,ssl=true,password=pw');
+    const s = parseRedisConnectionString('a.example:7000,b.example:7001,a.example:7000,[::1]:7002,[0:0::1]:7002,ssl=true,password=pw');
     expect(s.endpoints).toEqual([
       { host: 'a.example', port: 7000 },
       { host: 'b.example', port: 7001 },

@@ -17,7 +17,9 @@ export function parseRedisConnectionString(
   sources: readonly RedisSettingSource[] = [],
 ): RedisSettings {
   if (typeof text !== 'string') throw new RedisConnectionStringError('The Redis connection string is missing.');
-  return isRedisUrl(text) ? fromUrl(text, sources) : fromStackExchange(text, options, sources);
+  // Any other `scheme://` (`redi://`, `unix://`, `http://`) is a URL with the wrong scheme, not a
+  // StackExchange.Redis host name: say so, as node-redis does, rather than "no endpoint".
+  return isRedisUrl(text) || /^\s*[a-z][a-z0-9+.-]*:\/\//i.test(text) ? fromUrl(text, sources) : fromStackExchange(text, options, sources);
 }
 
 function accessKeyAuth(password: string | undefined, user: string | undefined): RedisAuth {
@@ -27,6 +29,11 @@ function accessKeyAuth(password: string | undefined, user: string | undefined): 
 
 function fromStackExchange(text: string, options: ParseStackExchangeOptions, sources: readonly RedisSettingSource[]): RedisSettings {
   const parsed = parseStackExchangeConfiguration(text, options);
+  if (parsed.endpoints.some((e) => e.unixSocket)) {
+    throw new RedisConnectionStringError(
+      'Unix domain socket endpoints (!path) are not supported; give a host name or an IP address.',
+    );
+  }
   const first = parsed.endpoints[0];
   if (!first) {
     throw new RedisConnectionStringError(

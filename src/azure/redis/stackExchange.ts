@@ -63,9 +63,12 @@ const SSL_PROTOCOLS: Record<string, number> = {
 };
 
 export interface StackExchangeEndpoint {
+  /** The DNS name or IP address; for a Unix domain socket (`!/path`), its path. */
   readonly host: string;
   /** As written; 0 when no port was written (the multiplexer fills in 6380/6379 at connect time). */
   readonly port: number;
+  /** True for a Unix domain socket endpoint (`!/path`), which has no port. */
+  readonly unixSocket?: true;
 }
 
 /** Everything a StackExchange.Redis configuration string says, before any endpoint is required. */
@@ -75,6 +78,7 @@ export interface StackExchangeConfiguration {
   readonly options: Readonly<Record<string, string | number | boolean>>;
   readonly password?: string;
   readonly user?: string;
+  readonly sentinelPassword?: string;
   /** `$COMMAND=` renames and disables, command name as written. */
   readonly commandMap: Readonly<Record<string, string>>;
   /** The Azure default-options provider chosen from the endpoints, if any. */
@@ -122,14 +126,18 @@ function tryParseEnum(s: string, names: readonly string[]): string | number | un
   return names.find((name) => name.toLowerCase() === v.toLowerCase());
 }
 
+/**
+ * StackExchange.Redis turns `|` into `,` and calls .NET `Enum.TryParse`: the whole value may be one
+ * integer, otherwise every part must be a name (`Tls12|3072` is refused, as .NET refuses it).
+ */
 function tryParseSslProtocols(s: string): number | undefined {
+  const whole = tryParseInt32(s);
+  if (whole !== undefined) return whole;
   let flags = 0;
   for (const part of s.split('|')) {
     const p = part.trim().toLowerCase();
-    const n = tryParseInt32(p);
-    if (n !== undefined) flags |= n;
-    else if (p in SSL_PROTOCOLS) flags |= SSL_PROTOCOLS[p]!;
-    else return undefined;
+    if (!(p in SSL_PROTOCOLS)) return undefined;
+    flags |= SSL_PROTOCOLS[p]!;
   }
   return flags;
 }
@@ -145,7 +153,7 @@ const outOfRange = (key: string, message: string) => new RedisConnectionStringEr
 
 /**
  * IPv4 and IPv6 literals in the canonical form .NET's `IPAddress.ToString()` gives (`127.1` →
- * `127.0.0.1`); undefined when the text is not an IP address.
+ * `127.0.0.1`, `::1:6379` → `::0.1.99.121`); undefined when the text is not an IP address.
  */
 function canonicalIp(text: string): string | undefined {
   try {
@@ -153,7 +161,7 @@ function canonicalIp(text: string): string | undefined {
       const host = new URL(`http://${text}/`).hostname;
       return /^\d+\.\d+\.\d+\.\d+$/.test(host) ? host : undefined;
     }
-    if (text.includes(':') && /^[0-9a-f:.]+$/i.test(text)) return new URL(`http://[${text}]/`).hostname.slice(1, -1);
+    if (text.includes(':') && /^[0-9a-f:.]+$/i.test(text)) return formatIpv6(new URL(`http://[${text}]/`).hostname.slice(1, -1));
   } catch {
     return undefined;
   }
@@ -161,16 +169,48 @@ function canonicalIp(text: string): string | undefined {
 }
 
 /**
+ * Rewrites WHATWG's IPv6 serialisation the way .NET writes it: the same longest-zero-run
+ * compression, but the last 32 bits as dotted IPv4 for IPv4-compatible (`::a.b.c.d`), mapped
+ * (`::ffff:a.b.c.d`), translated (`::ffff:0:a.b.c.d`) and ISATAP (`…:0:5efe:a.b.c.d`) addresses.
+ * StackExchange.Redis's FormatTests expect `::1:6379` (no brackets) to come back as `::0.1.99.121`.
+ */
+function formatIpv6(whatwg: string): string {
+  const [head = '', tail] = whatwg.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const words = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right].map((w) => parseInt(w, 16));
+  const embedded =
+    (words.slice(0, 4).every((w) => w === 0) && words[6] !== 0 && ((words[4] === 0 && (words[5] === 0 || words[5] === 0xffff)) || (words[4] === 0xffff && words[5] === 0))) ||
+    (words[4] === 0 && words[5] === 0x5efe);
+  if (!embedded) return whatwg;
+  const v4 = [words[6]! >> 8, words[6]! & 255, words[7]! >> 8, words[7]! & 255].join('.');
+  const sections = compressWords(words.slice(0, 6));
+  return sections.endsWith(':') ? `${sections}${v4}` : `${sections}:${v4}`;
+}
+
+/** Hex words with the first longest run of two or more zeros written as `::` (.NET's AppendSections). */
+function compressWords(words: readonly number[]): string {
+  let start = -1;
+  let length = 0;
+  for (let i = 0, run = 0; i < words.length; i++) {
+    run = words[i] === 0 ? run + 1 : 0;
+    if (run > length) [start, length] = [i - run + 1, run];
+  }
+  const hex = words.map((w) => w.toString(16));
+  if (length < 2) return hex.join(':');
+  return `${hex.slice(0, start).join(':')}::${hex.slice(start + length).join(':')}`;
+}
+
+/**
  * StackExchange.Redis `Format.TryParseEndPoint`: `host`, `host:port`, `[v6]`, `[v6]:port`, a bare v6
- * literal (all address). Undefined when the port is not an integer: such a segment is dropped.
+ * literal (all address), `!/path` for a Unix domain socket. Undefined when the port is not an
+ * integer: such a segment is dropped.
  */
 export function tryParseEndpoint(text: string): StackExchangeEndpoint | undefined {
   if (!text) return undefined;
-  if (text.startsWith('!')) {
-    throw new RedisConnectionStringError(
-      'Unix domain socket endpoints (!path) are not supported; give a host name or an IP address.',
-    );
-  }
+  // Parsed like StackExchange.Redis on .NET Core (`!` alone is dropped); parseRedisConnectionString
+  // refuses it, since settings carry a host and a port.
+  if (text.startsWith('!')) return text.length > 1 ? { host: text.slice(1), port: 0, unixSocket: true } : undefined;
   let address = text;
   let portText: string | undefined;
   const lastColon = text.lastIndexOf(':');
@@ -214,6 +254,7 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
   const commandMap: Record<string, string> = Object.create(null);
   let password: string | undefined;
   let user: string | undefined;
+  let sentinelPassword: string | undefined;
 
   for (const padded of text.split(',')) {
     const option = padded.trim();
@@ -221,7 +262,9 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
     const idx = option.indexOf('=');
     if (idx <= 0) {
       const ep = tryParseEndpoint(option);
-      if (ep && !endpoints.some((e) => e.host.toLowerCase() === ep.host.toLowerCase() && e.port === ep.port)) endpoints.push(ep);
+      // .NET endpoint equality: DnsEndPoint compares host names ordinally (case-sensitive), IP
+      // addresses by value (canonical text here), and a Unix socket endpoint equals only itself.
+      if (ep && (ep.unixSocket || !endpoints.some((e) => !e.unixSocket && e.host === ep.host && e.port === ep.port))) endpoints.push(ep);
       continue;
     }
     const key = option.slice(0, idx).trim();
@@ -242,6 +285,7 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
         break;
       case 'secret':
         if (name === 'password') password = value;
+        else sentinelPassword = value;
         break;
       case 'string':
         if (name === 'user') user = value;
@@ -308,7 +352,10 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
     }
   }
 
-  const azure = endpoints.map((e) => azureKindOf(e.host)).find((k) => k !== undefined);
+  // DefaultOptionsProvider.GetProvider tries each provider against every endpoint, Azure Cache for
+  // Redis before Azure Managed Redis: an ACR host anywhere in the list wins over an AMR host before it.
+  const kinds = endpoints.filter((e) => !e.unixSocket).map((e) => azureKindOf(e.host));
+  const azure = kinds.includes('azureCacheForRedis') ? 'azureCacheForRedis' : kinds.includes('azureManagedRedis') ? 'azureManagedRedis' : undefined;
   const explicitSsl = options.ssl;
   const ssl =
     typeof explicitSsl === 'boolean'
@@ -329,6 +376,7 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
     abortConnect,
     ...(password !== undefined ? { password } : {}),
     ...(user !== undefined ? { user } : {}),
+    ...(sentinelPassword !== undefined ? { sentinelPassword } : {}),
     ...(azure !== undefined ? { azure } : {}),
   };
   return result;

@@ -71,6 +71,13 @@ export function parseRedisUrl(text: string): ParsedRedisUrl {
   if (/[\s\\%<>^`{|}"]/.test(host) || (host.includes(':') && !/^[0-9a-f:.]+$/i.test(host))) {
     throw fail(`The Redis URL has an invalid host.${strayAt ? encodingHint : ''}`);
   }
+  if (host.includes(':')) {
+    // WHATWG's IPv6 serialisation, as node-redis reports the host (`[2001:DB8:0::1]` → `2001:db8::1`).
+    // Only the address goes into `new URL`, so no error can carry the password.
+    const canonical = URL.canParse(`http://[${host}]/`) ? new URL(`http://[${host}]/`).hostname.slice(1, -1) : undefined;
+    if (canonical === undefined) throw fail('The Redis URL has an invalid IPv6 address.');
+    host = canonical;
+  }
 
   let port: number | undefined;
   if (portText !== undefined && portText !== '') {
