@@ -68,6 +68,23 @@ describe('ServiceEndpointFacts', () => {
   });
 });
 
+describe('ServiceEndpoint.ToString (as RunAzureSignalRTests and ServiceMessageTests log it)', () => {
+  it.each<[string, { name?: string; type?: 'primary' | 'secondary' }, string]>([
+    ['Endpoint=http://localhost3;AccessKey={k};Version=1.0', { name: 'tt3' }, '[tt3](Primary)http://localhost3'],
+    ['Endpoint=http://localhost4;AccessKey={k};Version=1.0', { name: 'tt4', type: 'secondary' }, '[tt4](Secondary)http://localhost4'],
+    ['Endpoint=https://localhost;AccessKey={k}', {}, '(Primary)https://localhost'],
+    ['Endpoint=http://localhost;AccessKey={k};Port=8080', {}, '(Primary)http://localhost:8080'],
+    ['Endpoint=http://url1;AccessKey={k};ClientEndpoint=https://ce.com', { name: '1' }, '[1](Primary)http://url1;ClientEndpoint=https://ce.com/'],
+    ['Endpoint=http://url1;AccessKey={k};ServerEndpoint=https://se.com/', { name: '1' }, '[1](Primary)http://url1;ServerEndpoint=https://se.com/'],
+    ['Endpoint=https://x;AuthType=azure.msi;ClientEndpoint=https://c:8443/p;ServerEndpoint=https://s', {}, '(Primary)https://x;ClientEndpoint=https://c:8443/p;ServerEndpoint=https://s/'],
+  ])('%s → %s', (text, init, expected) => {
+    const e = createServiceEndpoint(text.replace('{k}', DEFAULT_KEY), init);
+    expect(String(e)).toBe(expected);
+    expect(`${e}`).toBe(expected);
+    recordShown(e);
+  });
+});
+
 describe('ConnectionStringParserTests', () => {
   it('echoes an empty Version as the SDK does', () => {
     const err = captureError(() => parseSignalRConnectionString(`Endpoint=https://aaa;AccessKey=${DEFAULT_KEY};Version=`));

@@ -75,8 +75,18 @@ export class ServiceEndpoint {
     return `${prefix}(${type})${c.redacted()}`;
   }
 
+  /**
+   * Exactly the SDK's `ServiceEndpoint.ToString()`, `[name](Primary)https://host[:port]`, then
+   * `;ClientEndpoint=…` / `;ServerEndpoint=…` when set: the form its log messages name endpoints in.
+   * It holds no secret; `redacted()` adds the auth.
+   */
   toString(): string {
-    return this.redacted();
+    const c = this.connection;
+    const prefix = this.name === '' ? '' : `[${this.name}]`;
+    const type = this.type === 'primary' ? 'Primary' : 'Secondary';
+    const client = c.effectiveClientEndpoint === c.serviceUrl ? '' : `;ClientEndpoint=${c.effectiveClientEndpoint}`;
+    const server = c.effectiveServerEndpoint === c.serviceUrl ? '' : `;ServerEndpoint=${c.effectiveServerEndpoint}`;
+    return `${prefix}(${type})${c.endpoint}${client}${server}`;
   }
 
   toJSON(): object {
