@@ -237,6 +237,8 @@ describe('keywords, values and errors', () => {
     expect(a.options.tunnel).toMatch(/somewhere:22$/);
     expect(a.endpoints).toEqual([{ host: '127.0.0.1', port: 6380 }]);
     expect(parseStackExchangeConfiguration('127.0.0.1:6379,tunnel=http:127.0.0.1:8080').options.tunnel).toMatch(/127\.0\.0\.1:8080$/);
+    // new Uri("http://somewhere").Port is 80
+    expect(parseStackExchangeConfiguration('h,tunnel=http://somewhere').options.tunnel).toBe('http://somewhere:80');
   });
 });
 

@@ -346,7 +346,8 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
           throw new RedisConnectionStringError(`Tunnel cannot be parsed: ${value}`, { keyword: key });
         }
         if (url.protocol !== 'http:') throw new RedisConnectionStringError(`Tunnel cannot be parsed: ${value}`, { keyword: key });
-        options[name] = `http://${url.host}`;
+        // .NET's Uri gives an http URL written without a port the port 80; the tunnel always has one.
+        options[name] = `http://${url.hostname}:${url.port || '80'}`;
         break;
       }
     }
