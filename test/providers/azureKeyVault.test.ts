@@ -160,6 +160,19 @@ describe('AzureKeyVaultProvider: mapping', () => {
     showRoot(root, ['Item:000']);
   });
 
+  it('stops listing when a fetch fails, and leaves no request running once the load has failed', async () => {
+    const kv = await emulator({ latencyMs: 20 });
+    for (let i = 0; i < 250; i++) secret(kv, `Item--${String(i).padStart(3, '0')}`, `listed-value-${i}`);
+    kv.fault({ status: 403, code: 'Forbidden', message: 'No get permission.' }, { on: (r) => r.name === 'Item--003', times: Infinity });
+    const error = await build(provider(kv)).catch((e: unknown) => e);
+    show(error);
+    expect(error).toMatchObject({ code: 'KEY_VAULT_FORBIDDEN', statusCode: 403, secretName: 'Item--003' });
+    // The next page is requested before a page's fetches start, so one more page may have been
+    // asked for when the 403 arrived; the load waits for it rather than leaving it in flight.
+    expect(kv.counters.inFlight).toBe(0);
+    expect(kv.counters.list).toBeLessThan(10);
+  });
+
   it('pays one 401 challenge for the whole load, not one per parallel fetch', async () => {
     const kv = await emulator({ latencyMs: 10 });
     for (let i = 0; i < 40; i++) secret(kv, `S${i}`, `challenge-value-${i}`);

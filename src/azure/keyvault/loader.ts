@@ -140,7 +140,9 @@ export async function loadSecrets(plan: LoadPlan): Promise<LoadResult> {
         next = pages.next();
         for (const properties of page.value) accept(properties);
         if (firstFailure !== undefined) {
-          next.catch(() => undefined);
+          // Let the page already asked for settle and close the pager, so no request outlives the load.
+          await next.catch(() => undefined);
+          await pages.return?.(undefined).catch(() => undefined);
           break;
         }
       }
