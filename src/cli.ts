@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigurationError, describeOrigin } from './core/errors.js';
 import type { ConfigurationRoot } from './core/root.js';
+import type { ConfigurationSection } from './core/section.js';
 import { loadConfig, resolveEnvironmentName, type LoadConfigOptions } from './loadConfig.js';
 import { runChecks } from './checks.js';
 
@@ -21,6 +22,7 @@ Options:
   --cwd <dir>            the app's content root (default: the current directory)
   -e, --environment <n>  the environment name (default: DOTNET_ENVIRONMENT, ASPNETCORE_ENVIRONMENT, NODE_ENV, Production)
   --json                 machine-readable output (show, explain)
+  --all                  show: also list plain environment variables (PATH, HOME…) that set no section
   --connect              check: also connect to the Redis servers found and PING them
   -h, --help             this text
 
@@ -42,6 +44,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
         environment: { type: 'string', short: 'e' },
         json: { type: 'boolean', default: false },
         connect: { type: 'boolean', default: false },
+        all: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -69,7 +72,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     config = await loadConfig(options);
     switch (command) {
       case 'show':
-        show(config, io, values.json, resolveEnvironmentName(options, io.env));
+        show(config, io, values.json, values.all, resolveEnvironmentName(options, io.env));
         return 0;
       case 'explain':
         return explain(config, rest[0]!, io, values.json);
@@ -89,19 +92,36 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   }
 }
 
-function show(config: ConfigurationRoot, io: CliIo, json: boolean, environment: string): void {
+/**
+ * The process environment puts dozens of unrelated top-level keys (PATH, HOME, npm_*) in the tree.
+ * `show` leaves out a top-level key that only the environment sets and that has no children, unless `--all`;
+ * an environment variable that sets a section (`Azure__SignalR__…`) or overrides a file is always shown.
+ */
+function isPlainEnvironmentVariable(config: ConfigurationRoot, section: ConfigurationSection): boolean {
+  if (section.path.includes(':') || section.getChildren().length > 0) return false;
+  const explained = config.explain(section.path);
+  return explained !== undefined && explained.overridden.length === 0 && explained.provider.startsWith('EnvironmentVariablesConfigurationProvider');
+}
+
+function show(config: ConfigurationRoot, io: CliIo, json: boolean, all: boolean, environment: string): void {
+  const include = (section: ConfigurationSection) => all || !isPlainEnvironmentVariable(config, section);
+  const hidden = all ? 0 : config.getChildren().filter((s) => !include(s)).length;
   if (json) {
     const out = Object.create(null) as Record<string, unknown>;
-    for (const [key] of config.entries()) {
-      const explained = config.explain(key);
-      if (explained) out[key] = { value: explained.value, provider: explained.provider, source: explained.source, secret: explained.secret };
+    for (const top of config.getChildren()) {
+      if (!include(top)) continue;
+      for (const [key] of top.entries()) {
+        const explained = config.explain(key);
+        if (explained) out[key] = { value: explained.value, provider: explained.provider, source: explained.source, secret: explained.secret };
+      }
     }
     io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }
   io.stdout.write(`# environment: ${environment}\n# providers, lowest precedence first:\n`);
   config.providers.forEach((p, i) => io.stdout.write(`#   ${i + 1}. ${p.name}\n`));
-  io.stdout.write(config.debugView());
+  if (hidden > 0) io.stdout.write(`# ${hidden} plain environment variables that set no section are not shown (--all shows them)\n`);
+  io.stdout.write(config.debugView({ include }));
 }
 
 function explain(config: ConfigurationRoot, key: string, io: CliIo, json: boolean): number {

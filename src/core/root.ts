@@ -162,18 +162,23 @@ export class ConfigurationRoot {
   /**
    * The whole tree in .NET's `GetDebugView` layout (`Key=value (Provider)`, parents as `Key:`,
    * two spaces per level), with the source appended and secret values redacted.
-   * `{ sources: false }` leaves the sources out, giving .NET's exact text (values still redacted).
+   * `{ sources: false }` leaves the sources out, giving .NET's exact text (values still redacted);
+   * `include` picks the sections to print (a section left out hides its whole subtree).
    */
-  debugView(options: { sources?: boolean } = {}): string {
+  debugView(options: { sources?: boolean; include?: (section: ConfigurationSection) => boolean } = {}): string {
     const withSources = options.sources ?? true;
+    const include = options.include;
     const lines: string[] = [];
     const walk = (parent: string | null, indent: string): void => {
       for (const child of this.#childKeys(parent)) {
         const path = parent === null ? child : combinePath(parent, child);
+        if (include && !include(new ConfigurationSection(this, path))) continue;
         const origin = this.origin(path);
         if (origin) {
           const value = displayValue(this.get(path), origin.secret) ?? '';
-          const source = withSources && origin.source !== undefined ? ` [${origin.source}]` : '';
+          // A file provider's name already holds its path; repeat a source only when it says more.
+          const source =
+            withSources && origin.source !== undefined && !origin.provider.includes(`'${origin.source}'`) ? ` [${origin.source}]` : '';
           lines.push(`${indent}${child}=${value} (${origin.provider})${source}`);
         } else {
           lines.push(`${indent}${child}:`);

@@ -63,6 +63,19 @@ describe('layered-config show', () => {
     expect(stdout).toMatch(/^ {4}1=metrics /m);
   });
 
+  it('hides plain environment variables unless --all, but shows those that set a section', async () => {
+    const env = { LC_PLAIN_VARIABLE: 'plain', Service__Owner: 'team-a' };
+    const { stdout } = await runAndKeep(['show', '--cwd', fixture], env);
+    expect(stdout).not.toContain('LC_PLAIN_VARIABLE');
+    expect(stdout).toMatch(/^# \d+ plain environment variables that set no section are not shown \(--all shows them\)$/m);
+    expect(stdout).toMatch(/^ {2}Owner=team-a \(EnvironmentVariablesConfigurationProvider\) \[env Service__Owner\]$/m);
+    const all = await runAndKeep(['show', '--all', '--cwd', fixture], env);
+    expect(all.stdout).toMatch(/^LC_PLAIN_VARIABLE=plain \(EnvironmentVariablesConfigurationProvider\) \[env LC_PLAIN_VARIABLE\]$/m);
+    const json = JSON.parse((await runAndKeep(['show', '--json', '--cwd', fixture], env)).stdout);
+    expect(json.LC_PLAIN_VARIABLE).toBeUndefined();
+    expect(json['Service:Owner'].value).toBe('team-a');
+  });
+
   it('--json prints every key with its provenance', async () => {
     const { code, stdout } = await runAndKeep(['show', '--json', '--cwd', fixture, '-e', 'Development']);
     expect(code).toBe(0);
