@@ -257,6 +257,31 @@ describe('Microsoft Entra ID against redis-server (token as password, oid as use
     subscription.dispose();
   });
 
+  it('releases the token manager when connecting fails, so no token is fetched afterwards', async () => {
+    // A well-formed token for an oid the server has no ACL user for: HELLO fails with WRONGPASS.
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const token = `${b64({ alg: 'none' })}.${b64({ oid: 'no-such-acl-user' })}.c2ln`;
+    extraSecrets.push(token);
+    let calls = 0;
+    const credential = { getToken: async () => (calls++, { token, expiresOnTimestamp: Date.now() + 1000 }) };
+    const settings = await settingsFrom({ AZURE_REDIS_HOST: CACHE_HOST, AZURE_REDIS_PORT: String(server.port) });
+    const error = await createRedisClient(settings, {
+      ...local(),
+      credential,
+      // a new token at 10 % of its 1 s lifetime: a token manager left running would fetch several within 600 ms
+      tokenManagerConfig: { expirationRefreshRatio: 0.1 },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RedisConnectionError);
+    keepError(error);
+    const after = calls;
+    expect(after).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(calls).toBe(after);
+  });
+
   it('refuses Entra auth without TLS', async () => {
     const settings = await settingsFrom({ AZURE_REDIS_HOST: CACHE_HOST, AZURE_REDIS_PORT: String(server.port) });
     const error = await createRedisClient(settings, { socket: { host: '127.0.0.1', tls: false } }).then(

@@ -228,7 +228,13 @@ export async function createRedisClient(settings: RedisSettings, options: Create
   try {
     await client.connect();
   } catch (err) {
-    if (client.isOpen) client.destroy();
+    // Always: a connect that failed for good leaves `isOpen` false, but the Entra token manager
+    // subscribed during the handshake keeps fetching tokens until the client is destroyed.
+    try {
+      client.destroy();
+    } catch {
+      // nothing left to release
+    }
     throw new RedisConnectionError(
       `Could not connect to Redis at ${formatHostPort(settings.host, settings.port)} (${tls ? 'TLS' : 'no TLS'}, ${authLabel(auth)}): ${describeCause(err, secrets)}`,
       { ...(settings.sources[0] ? { key: settings.sources[0].key, ...(settings.sources[0].provider ? { provider: settings.sources[0].provider } : {}) } : {}) },
