@@ -30,3 +30,23 @@ export class ConcurrencyLimiter {
     }
   }
 }
+
+/**
+ * Runs tasks one after another: a reload and a poll of the same remote provider never overlap, so
+ * a slower, older load cannot overwrite a newer one's data or cache. A failed task does not block
+ * the next.
+ */
+export class SerialQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(task, task);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Settles when every task queued so far has settled. */
+  async idle(): Promise<void> {
+    await this.#tail;
+  }
+}

@@ -16,6 +16,7 @@ import { ConfigurationError } from '../core/errors.js';
 import { providerData, type ConfigurationProvider, type ProviderData, type ProviderEntry, type ProviderWatchSink } from '../core/provider.js';
 import { foldKey } from '../core/path.js';
 import { isTransientError, withRetry } from '../azure/retry.js';
+import { SerialQueue } from '../azure/concurrency.js';
 import { listSelector, type Call } from '../azure/appconfig/listing.js';
 import { appConfigurationError, startupTimeoutError } from '../azure/appconfig/errors.js';
 import {
@@ -145,7 +146,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
   #resolver: SecretResolver | undefined;
   #resolverPromise: Promise<SecretResolver> | undefined;
   #state: State | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new SerialQueue();
   #disposed = false;
   /** The first load has been tried (a failed optional store then loads on the next refresh). */
   #attempted = false;
@@ -223,7 +224,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#abort.abort();
-    await this.#queue.catch(() => undefined);
+    await this.#queue.idle();
     await this.#resolverPromise?.catch(() => undefined);
     await this.#resolver?.dispose?.();
   }
@@ -231,9 +232,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
   // ---- loading ----------------------------------------------------------------------------------
 
   #serialize<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(task, task);
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(task);
   }
 
   async #initialLoad(): Promise<ProviderData> {

@@ -13,6 +13,8 @@ import { createSecretClient, defaultCredential, vaultOrigin } from '../azure/key
 import { KeyVaultError, secretSource, toKeyVaultError } from '../azure/keyvault/errors.js';
 import { loadSecrets, type CachedSecret } from '../azure/keyvault/loader.js';
 import { isAbortError, type RetryOptions } from '../azure/retry.js';
+import { SerialQueue } from '../azure/concurrency.js';
+import { ConfigurationError } from '../core/errors.js';
 
 /** .NET's `KeyVaultSecretManager`: which secrets to load and which key each one becomes. */
 export interface KeyVaultSecretManager {
@@ -69,6 +71,10 @@ export class AzureKeyVaultProvider implements ConfigurationProvider {
   #loadedOnce = false;
   #disposed = false;
   readonly #stops = new Set<() => void>();
+  /** Aborts any load in flight when the provider is disposed. */
+  readonly #abort = new AbortController();
+  /** A reload and a poll never overlap: each starts from the cache the previous one left. */
+  readonly #loads = new SerialQueue();
 
   constructor(options: AzureKeyVaultOptions) {
     this.#options = options;
@@ -89,7 +95,7 @@ export class AzureKeyVaultProvider implements ConfigurationProvider {
   async load(): Promise<ProviderData> {
     const first = !this.#loadedOnce;
     try {
-      const data = await this.#loadData();
+      const data = await this.#loads.run(() => this.#loadData());
       this.#loadedOnce = true;
       return data ?? this.#dataFromCache();
     } catch (error) {
@@ -116,7 +122,7 @@ export class AzureKeyVaultProvider implements ConfigurationProvider {
     };
     const poll = async (): Promise<void> => {
       try {
-        const data = await this.#loadData();
+        const data = await this.#loads.run(() => this.#loadData());
         if (data && !stopped) sink.update(data);
       } catch (error) {
         if (!stopped) sink.error(error);
@@ -136,12 +142,18 @@ export class AzureKeyVaultProvider implements ConfigurationProvider {
   async dispose(): Promise<void> {
     this.#disposed = true;
     for (const stop of [...this.#stops]) stop();
+    // Cancel a load in flight (its requests and its time-box timer) and wait for it to settle.
+    this.#abort.abort();
+    await this.#loads.idle();
     this.#cache = new Map();
   }
 
   /** Loads the vault; returns undefined when nothing changed since the last load. */
   async #loadData(): Promise<ProviderData | undefined> {
+    if (this.#disposed) throw this.#disposedError();
     const controller = new AbortController();
+    const onDispose = (): void => controller.abort();
+    this.#abort.signal.addEventListener('abort', onDispose, { once: true });
     // Every in-flight SDK call and retry wait listens on this one signal.
     setMaxListeners(0, controller.signal);
     const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
@@ -170,13 +182,19 @@ export class AzureKeyVaultProvider implements ConfigurationProvider {
       this.#cache = result.cache;
       return unchanged ? undefined : this.#dataFromCache(result.secrets);
     } catch (error) {
+      if (this.#disposed) throw this.#disposedError();
       if (controller.signal.aborted) throw this.#timeoutError(lastTransient ?? error);
       throw error instanceof KeyVaultError
         ? error
         : toKeyVaultError(error, { vaultUrl: this.vaultUrl, operation: 'loading secrets', provider: this.name });
     } finally {
       clearTimeout(timer);
+      this.#abort.signal.removeEventListener('abort', onDispose);
     }
+  }
+
+  #disposedError(): ConfigurationError {
+    return new ConfigurationError(`${this.name} has been disposed.`, 'DISPOSED', { provider: this.name });
   }
 
   #getClient(): Promise<SecretClient> {

@@ -239,6 +239,40 @@ describe('AzureKeyVaultProvider: reload', () => {
     expect(() => provider(kv, { reloadIntervalMs: 0 })).toThrow(/ReloadInterval must be positive/);
     expect(() => provider(kv, { reloadIntervalMs: -5 })).toThrowError(expect.objectContaining({ code: 'KEY_VAULT_OPTIONS' }));
   });
+
+  it('never runs two loads at once: a reload waits for a poll (or reload) already in flight', async () => {
+    const kv = await emulator();
+    secret(kv, 'A', 'serial-1');
+    const p = provider(kv);
+    await p.load();
+    kv.resetCounters();
+    kv.fault({ delayMs: 400 }, { on: 'list', times: 1 });
+    const first = p.load();
+    const second = p.load();
+    await new Promise((r) => setTimeout(r, 200));
+    // Overlapping loads would both be listing now, each from the same old cache.
+    expect(kv.counters.list).toBe(1);
+    await Promise.all([first, second]);
+    expect(kv.counters.list).toBe(2);
+    await p.dispose();
+  });
+
+  it('dispose() cancels a load in flight instead of leaving it (and its time-box timer) running', async () => {
+    const kv = await emulator();
+    secret(kv, 'A', 'dispose-1');
+    const p = provider(kv, { retry: { maxRetries: 0 } });
+    await p.load();
+    kv.fault({ delayMs: 3_000 }, { on: 'list', times: 1 });
+    const pending = p.load().catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await p.dispose();
+    const error = await pending;
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(error).toMatchObject({ code: 'DISPOSED' });
+    await expect(p.load()).rejects.toMatchObject({ code: 'DISPOSED' });
+    show(error);
+  });
 });
 
 describe('AzureKeyVaultProvider: faults', () => {
