@@ -61,6 +61,9 @@ export class ConfigurationRoot {
   readonly #errorListeners = new Set<ErrorListener>();
   #stops: Array<() => void | Promise<void>> = [];
   #disposed = false;
+  /** Reloads started, and the latest of them whose data is in: an older reload that ends later is dropped. */
+  #reloadsStarted = 0;
+  #reloadApplied = 0;
 
   /** Use `ConfigurationBuilder.build()`; this is public so custom builders can assemble a root. */
   constructor(providers: readonly ConfigurationProvider[], data: readonly ProviderData[]) {
@@ -222,12 +225,18 @@ export class ConfigurationRoot {
    */
   async reload(): Promise<void> {
     this.#assertLive();
+    const generation = ++this.#reloadsStarted;
     const results = await Promise.allSettled(this.#providers.map((p) => p.load()));
+    // Disposed meanwhile: nothing is listening, and the tree must not change any more.
+    if (this.#disposed) return;
     const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ error: r.reason as unknown, i }] : []));
     if (failures.length > 0) {
       for (const { error, i } of failures) this.#emitError(error, this.#providers[i]!.name);
       throw failures[0]!.error;
     }
+    // Two overlapping reloads: when the later one has already swapped its data in, this older data is stale.
+    if (generation < this.#reloadApplied) return;
+    this.#reloadApplied = generation;
     this.#data = results.map((r) => (r as PromiseFulfilledResult<ProviderData>).value);
     this.#rebuild();
     this.#emitChange();

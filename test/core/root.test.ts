@@ -287,3 +287,42 @@ describe('reload and change events', () => {
     expect(ok.disposed).toBe(true);
   });
 });
+
+describe('overlapping reloads and dispose during a reload', () => {
+  /** A provider whose every load waits until the test resolves it with a value for key A. */
+  class DeferredProvider implements ConfigurationProvider {
+    readonly name = 'Deferred';
+    pending: Array<(value: string) => void> = [];
+    first = true;
+    async load(): Promise<ProviderData> {
+      if (this.first) {
+        this.first = false;
+        return providerData([{ key: 'A', value: 'initial' }]);
+      }
+      const value = await new Promise<string>((resolve) => this.pending.push(resolve));
+      return providerData([{ key: 'A', value }]);
+    }
+  }
+
+  it('an older reload that ends after a newer one does not overwrite the newer data', async () => {
+    const p = new DeferredProvider();
+    const config = await new ConfigurationBuilder().add(p).build();
+    const older = config.reload();
+    const newer = config.reload();
+    p.pending[1]!('new');
+    await newer;
+    p.pending[0]!('stale');
+    await older;
+    expect(config.get('A')).toBe('new');
+  });
+
+  it('a reload that ends after dispose changes nothing', async () => {
+    const p = new DeferredProvider();
+    const config = await new ConfigurationBuilder().add(p).build();
+    const reloading = config.reload();
+    await config.dispose();
+    p.pending[0]!('late');
+    await reloading;
+    expect(config.get('A')).toBe('initial');
+  });
+});
