@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { inspect } from 'node:util';
 import { getSectionKey } from './path.js';
 
 /**
@@ -62,4 +63,15 @@ export function scrubSecrets(text: string, secrets: Iterable<string>): string {
     if (s.length >= 4 && out.includes(s)) out = out.split(s).join(redactedText(s));
   }
   return out;
+}
+
+/**
+ * Some `@azure/identity` credentials (`ClientSecretCredential`…) keep the secret in a plain field,
+ * which `util.inspect` would print: gives the instance an inspect and JSON form that show only its class.
+ */
+export function hideCredentialInternals<T extends object>(credential: T): T {
+  const label = `${credential.constructor.name} {}`;
+  Object.defineProperty(credential, inspect.custom, { value: () => label, enumerable: false });
+  Object.defineProperty(credential, 'toJSON', { value: () => ({ credential: credential.constructor.name }), enumerable: false });
+  return credential;
 }

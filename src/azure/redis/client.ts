@@ -7,7 +7,7 @@ import type { TokenCredential, TokenCredentialOptions } from '@azure/identity';
 import type { RedisClientOptions, RedisClientType } from 'redis';
 import type { TokenManagerConfig } from '@redis/client/dist/lib/authx/token-manager.js';
 import type { BasicAuth } from '@redis/client/dist/lib/authx/credentials-provider.js';
-import { scrubSecrets } from '../../core/secrets.js';
+import { hideCredentialInternals, scrubSecrets } from '../../core/secrets.js';
 import { RedisConnectionError, RedisSettingsError } from './errors.js';
 import { formatHostPort, isEntraAuth, type RedisAuth, type RedisSettings } from './types.js';
 
@@ -93,11 +93,11 @@ export async function credentialFor(auth: RedisAuth, options: TokenCredentialOpt
   const identity = await import('@azure/identity');
   switch (auth.kind) {
     case 'systemAssignedIdentity':
-      return new identity.ManagedIdentityCredential(options);
+      return hideCredentialInternals(new identity.ManagedIdentityCredential(options));
     case 'userAssignedIdentity':
-      return new identity.ManagedIdentityCredential({ ...options, clientId: auth.clientId });
+      return hideCredentialInternals(new identity.ManagedIdentityCredential({ ...options, clientId: auth.clientId }));
     case 'servicePrincipal':
-      return new identity.ClientSecretCredential(auth.tenantId, auth.clientId, auth.clientSecret, options);
+      return hideCredentialInternals(new identity.ClientSecretCredential(auth.tenantId, auth.clientId, auth.clientSecret, options));
     default:
       throw new RedisSettingsError(`Redis auth '${auth.kind}' does not use Microsoft Entra ID.`);
   }

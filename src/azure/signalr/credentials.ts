@@ -2,8 +2,8 @@
  * `@azure/identity` credentials for SignalR endpoints that use Microsoft Entra ID. The identity
  * package is imported only when a credential is asked for, so loading the library stays cheap.
  */
-import { inspect } from 'node:util';
 import type { TokenCredential, TokenCredentialOptions } from '@azure/identity';
+import { hideCredentialInternals } from '../../core/secrets.js';
 import type { SignalRConnection } from './connectionString.js';
 import { ServiceEndpoint } from './endpoints.js';
 import { SignalRAuthError } from './errors.js';
@@ -14,17 +14,6 @@ export const SIGNALR_SCOPE = 'https://signalr.azure.com/.default';
 export interface CredentialForOptions {
   /** Passed to the credential's constructor (`authorityHost`, `additionallyAllowedTenants`, an `agent`…). */
   credentialOptions?: TokenCredentialOptions;
-}
-
-/**
- * Some `@azure/identity` credentials keep the client secret in a plain field, which
- * `util.inspect` would print; the instance gets an inspect and JSON form that show only its class.
- */
-function hideInternals<T extends object>(credential: T): T {
-  const label = `${credential.constructor.name} {}`;
-  Object.defineProperty(credential, inspect.custom, { value: () => label, enumerable: false });
-  Object.defineProperty(credential, 'toJSON', { value: () => ({ credential: credential.constructor.name }), enumerable: false });
-  return credential;
 }
 
 /**
@@ -55,17 +44,17 @@ export async function credentialFor(
   const identity = await import('@azure/identity');
   switch (auth.kind) {
     case 'default':
-      return hideInternals(new identity.DefaultAzureCredential(opts));
+      return hideCredentialInternals(new identity.DefaultAzureCredential(opts));
     case 'managedIdentity':
-      return hideInternals(
+      return hideCredentialInternals(
         auth.clientId === undefined
           ? new identity.ManagedIdentityCredential(opts)
           : new identity.ManagedIdentityCredential({ ...opts, clientId: auth.clientId }),
       );
     case 'application': {
       const secret = auth.clientSecret;
-      if (secret !== undefined) return hideInternals(new identity.ClientSecretCredential(auth.tenantId, auth.clientId, secret, opts));
-      return hideInternals(
+      if (secret !== undefined) return hideCredentialInternals(new identity.ClientSecretCredential(auth.tenantId, auth.clientId, secret, opts));
+      return hideCredentialInternals(
         new identity.ClientCertificateCredential(auth.tenantId, auth.clientId, { certificatePath: auth.certificatePath! }, opts),
       );
     }
