@@ -3,7 +3,7 @@ import { bindShape, type BindOptions, type BindResult } from '../binding/index.j
 import { ConfigurationError, SectionNotFoundError } from './errors.js';
 import { combinePath, compareKeys, foldKey, KEY_DELIMITER } from './path.js';
 import type { ConfigurationProvider, ProviderData, ProviderEntry } from './provider.js';
-import { displayValue, isSecretKey, isSecretValue } from './secrets.js';
+import { displayValue, isSecretKey, isSecretValue, scrubSecrets } from './secrets.js';
 import { ConfigurationSection } from './section.js';
 
 /** The winning value of one key, as the merged index holds it. */
@@ -336,6 +336,16 @@ export class ConfigurationRoot {
     );
   }
 
+  /** Every secret value any provider holds (winning or overridden), for scrubbing foreign messages. */
+  *#secretValues(): IterableIterator<string> {
+    for (let i = 0; i < this.#data.length; i++) {
+      const provider = this.#providers[i]!;
+      for (const entry of this.#data[i]!.values()) {
+        if (entry.value !== null && this.#isSecretEntry(entry, provider, entry.key)) yield entry.value;
+      }
+    }
+  }
+
   #childKeys(parent: string | null): readonly string[] {
     const folded = parent === null ? ROOT : foldKey(parent);
     let sorted = this.#sortedChildren.get(folded);
@@ -374,8 +384,9 @@ export class ConfigurationRoot {
 
   #emitError(error: unknown, provider: string): void {
     if (this.#errorListeners.size === 0) {
-      // Nobody listens: say it once on stderr rather than lose it. Our errors carry no secret values.
-      const message = error instanceof Error ? error.message : String(error);
+      // Nobody listens: say it once on stderr rather than lose it. Our errors carry no secret values, but a
+      // foreign one (an SDK's, an onChange listener's) may quote one, so every secret value is scrubbed out.
+      const message = scrubSecrets(error instanceof Error ? error.message : String(error), this.#secretValues());
       process.emitWarning(`layered-config: reload of ${provider} failed; keeping the last good data. ${message}`);
       return;
     }

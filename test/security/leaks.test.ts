@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ConfigurationBuilder } from '../../src/core/builder.js';
+import type { ConfigurationProvider, ProviderWatchSink } from '../../src/core/provider.js';
+import { providerData } from '../../src/core/provider.js';
 import { loadConfig } from '../../src/loadConfig.js';
 
 const fixture = fileURLToPath(new URL('../../fixtures/app', import.meta.url));
@@ -94,6 +96,36 @@ describe('no secret value leaks', () => {
       keepError(cli);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('no secret value leaks from the process warning of an unheard failure', () => {
+  it('scrubs secret values out of a foreign error message a watcher or an onChange listener reports', async () => {
+    let sink: ProviderWatchSink | undefined;
+    const watched: ConfigurationProvider = {
+      name: 'Watched',
+      load: async () => providerData([{ key: 'Db:Password', value: 'fixture-redis-password-3b9d' }]),
+      watch: (s) => {
+        sink = s;
+        return () => {};
+      },
+    };
+    const config = await new ConfigurationBuilder().add(watched).build();
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      sink!.error(new Error('login failed with password fixture-redis-password-3b9d'));
+      config.onChange(() => {
+        throw new Error('listener saw fixture-redis-password-3b9d');
+      });
+      sink!.update(providerData([{ key: 'Db:Password', value: 'fixture-redis-password-3b9d' }]));
+      const messages = warn.mock.calls.map((call) => String(call[0]));
+      expect(messages).toHaveLength(2);
+      expect(messages[0]).toContain('login failed with password <redacted sha256:');
+      for (const m of messages) keep(m);
+    } finally {
+      warn.mockRestore();
+      await config.dispose();
     }
   });
 });
