@@ -148,6 +148,29 @@ describe('Key Vault references', () => {
     noSecretIn(JSON.stringify(error));
   });
 
+  it('keeps a custom resolver\'s foreign error only as a sanitized copy (no request headers, no response body)', async () => {
+    emu.replaceAll([keyVaultReference('Custom:Ref', kv1.secretId('Db-Password'))]);
+    const foreign = Object.assign(new Error('Forbidden by policy'), {
+      name: 'RestError',
+      statusCode: 403,
+      code: 'Forbidden',
+      request: { headers: { authorization: 'Bearer leaked-bearer-token' } },
+      response: { status: 403, bodyAsText: `{"value":"${DB_PASSWORD}"}`, headers: {} },
+    });
+    const resolver = { resolve: () => Promise.reject(foreign) };
+    const error = (await buildRoot(options({ keyVault: { resolver } })).catch((e: unknown) => e)) as KeyVaultReferenceError;
+    expect(error).toBeInstanceOf(KeyVaultReferenceError);
+    expect(error.problem).toBe('RESOLUTION_FAILED');
+    expect(error.statusCode).toBe(403);
+    expect(error.message).toContain('Forbidden by policy');
+    expect(error.cause).not.toBe(foreign);
+    expect(error.cause).toMatchObject({ name: 'RestError', statusCode: 403, code: 'Forbidden' });
+    for (const text of [error.message, inspect(error, { depth: 10 }), JSON.stringify(error), JSON.stringify(error.cause)]) {
+      expect(text).not.toContain('leaked-bearer-token');
+      noSecretIn(text);
+    }
+  });
+
   it('says so when no credential can reach Key Vault', async () => {
     emu.replaceAll([keyVaultReference('Needs:Vault', kv1.secretId('Db-Password'))]);
     const error = (await buildRoot(hmacOptions(emu)).catch((e: unknown) => e)) as KeyVaultReferenceError;

@@ -4,7 +4,8 @@
  * secret's value replaces the setting's and is marked secret. Errors name the App Configuration key
  * and label and the vault, never a value.
  */
-import { RemoteProviderError, type ConfigurationErrorDetails } from '../../core/errors.js';
+import { ConfigurationError, RemoteProviderError, type ConfigurationErrorDetails } from '../../core/errors.js';
+import { sanitizedCause } from '../keyvault/errors.js';
 import { KEY_VAULT_REFERENCE_MEDIA_TYPE, mediaType } from './jsonValues.js';
 import { describeLabel } from './selectors.js';
 
@@ -125,12 +126,17 @@ export function noCredentialError(setting: ReferenceSetting, store: string, refe
   );
 }
 
-/** Wraps the resolver's (already value-free) error with the App Configuration key, label and store. */
+/**
+ * Wraps the resolver's error with the App Configuration key, label and store. Our own errors are
+ * value-free and kept; anything else (a custom resolver may throw the SDK's RestError, whose request
+ * carries the bearer token and whose response the body) is kept only as a sanitized copy.
+ */
 export function resolutionError(error: unknown, setting: ReferenceSetting, store: string, reference: KeyVaultReference): KeyVaultReferenceError {
   if (error instanceof KeyVaultReferenceError) return error;
-  const status = (error as { statusCode?: unknown })?.statusCode;
-  const code = (error as { code?: unknown })?.code;
-  const inner = error instanceof Error ? error.message : 'unknown error';
+  const cause = error instanceof ConfigurationError ? error : sanitizedCause(error);
+  const status = (cause as { statusCode?: unknown }).statusCode;
+  const code = (cause as { code?: unknown }).code;
+  const inner = error instanceof ConfigurationError ? error.message : error instanceof Error ? cause.message.slice(0, 300) : 'unknown error';
   return new KeyVaultReferenceError(
     `Cannot resolve ${where(setting, store)}: secret '${reference.name}' in vault '${reference.vaultUrl}'` +
       `${typeof code === 'string' ? ` (${code})` : ''}: ${inner}`,
@@ -142,7 +148,7 @@ export function resolutionError(error: unknown, setting: ReferenceSetting, store
       problem: 'RESOLUTION_FAILED',
       source: store,
       provider: 'AzureAppConfigurationProvider',
-      cause: error,
+      cause,
       ...(typeof status === 'number' ? { statusCode: status } : {}),
     },
   );
