@@ -45,6 +45,22 @@ describe('parseKeyVaultSecretId', () => {
     expect(() => parseKeyVaultSecretId(id)).toThrowError(why);
     expect(() => parseKeyVaultSecretId(id)).toThrowError(expect.objectContaining({ code: 'KEY_VAULT_SECRET_ID' }));
   });
+  it('never echoes user info or a query string (they may carry credentials) in the error', () => {
+    for (const id of ['https://user:hunter2-pass@my.vault.azure.net/secrets/a', 'https://my.vault.azure.net/secrets/a?sig=sas-token-value']) {
+      const error = (() => {
+        try {
+          parseKeyVaultSecretId(id);
+        } catch (e) {
+          return e as Error & { source?: string };
+        }
+        throw new Error('expected a failure');
+      })();
+      const shown = `${error.message} ${error.source} ${inspect(error, { depth: 5 })} ${JSON.stringify(error)}`;
+      expect(shown).toContain('my.vault.azure.net/secrets/a');
+      expect(shown).not.toContain('hunter2-pass');
+      expect(shown).not.toContain('sas-token-value');
+    }
+  });
 });
 
 describe('KeyVaultSecretResolver', () => {
