@@ -217,6 +217,20 @@ describe('StackExchange.Redis configuration strings (vectors from its ConfigTest
     );
   });
 
+  it('echoes a tunnel it cannot parse only when the value cannot hold a secret', () => {
+    expect(() => parseStackExchangeConfiguration('h:6380,tunnel=ftp://proxy:21')).toThrow('Tunnel cannot be parsed: ftp://proxy:21');
+    const secret = 'tunnel-pw-6c1e0f93';
+    let error: unknown;
+    try {
+      parseStackExchangeConfiguration(`h:6380,tunnel=socks5://me:${secret}@proxy:1080`);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RedisConnectionStringError);
+    expect((error as Error).message).toBe('Tunnel cannot be parsed: <value not shown>');
+    expect(inspect(error)).not.toContain(secret);
+  });
+
   it('fails clearly on an empty string, a port out of range and a Unix socket', () => {
     expect(thrown(() => parseRedisConnectionString('  ')).message).toMatch(/empty/);
     expect(thrown(() => parseRedisConnectionString('host:70000,password=pw')).message).toMatch(/port '70000' is out of range/);

@@ -338,14 +338,16 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
           delete options[name];
           break;
         }
+        // StackExchange.Redis echoes the value; one with user info (`user:pw@`) or odd characters may hold a secret.
+        const shown = /^[\w.:/[\]-]{0,100}$/.test(value) ? value : '<value not shown>';
         const withSlashes = value.startsWith('http:') && !value.startsWith('http://') ? `http://${value.slice(5)}` : value;
         let url: URL;
         try {
           url = new URL(withSlashes);
         } catch {
-          throw new RedisConnectionStringError(`Tunnel cannot be parsed: ${value}`, { keyword: key });
+          throw new RedisConnectionStringError(`Tunnel cannot be parsed: ${shown}`, { keyword: key });
         }
-        if (url.protocol !== 'http:') throw new RedisConnectionStringError(`Tunnel cannot be parsed: ${value}`, { keyword: key });
+        if (url.protocol !== 'http:') throw new RedisConnectionStringError(`Tunnel cannot be parsed: ${shown}`, { keyword: key });
         // .NET's Uri gives an http URL written without a port the port 80; the tunnel always has one.
         options[name] = `http://${url.hostname}:${url.port || '80'}`;
         break;
