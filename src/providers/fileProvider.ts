@@ -42,6 +42,7 @@ export abstract class FileConfigurationProvider implements ConfigurationProvider
   readonly reloadOnChange: boolean;
   readonly #reloadDelayMs: number | undefined;
   #lastSeen: LastSeen;
+  #watching = false;
 
   protected constructor(kind: string, path: string, options: FileProviderOptions) {
     if (typeof path !== 'string' || path.length === 0) {
@@ -60,12 +61,15 @@ export abstract class FileConfigurationProvider implements ConfigurationProvider
 
   async load(): Promise<ProviderData> {
     const text = await this.#read();
-    this.#lastSeen = text ?? null;
+    // Once watching, only the watcher records what it delivered: a `config.reload()` that read this
+    // text may still be dropped (another provider failed), and the watcher must not skip it then.
+    if (!this.#watching) this.#lastSeen = text ?? null;
     return this.#toData(text);
   }
 
   watch(sink: ProviderWatchSink): () => void {
     if (!this.reloadOnChange) return () => {};
+    this.#watching = true;
     const reload = async (): Promise<ProviderData | undefined> => {
       const text = await this.#read();
       // Editors fire several events per save, and touching a file changes nothing: skip a reload
@@ -74,7 +78,11 @@ export abstract class FileConfigurationProvider implements ConfigurationProvider
       this.#lastSeen = text ?? null;
       return this.#toData(text);
     };
-    return watchAndReload(this.physicalPath, reload, sink, this.#reloadDelayMs);
+    const stop = watchAndReload(this.physicalPath, reload, sink, this.#reloadDelayMs);
+    return () => {
+      this.#watching = false;
+      stop();
+    };
   }
 
   async #read(): Promise<string | undefined> {

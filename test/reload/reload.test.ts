@@ -5,6 +5,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigurationBuilder } from '../../src/core/builder.js';
+import type { ConfigurationProvider } from '../../src/core/provider.js';
+import { providerData } from '../../src/core/provider.js';
 import type { ConfigurationRoot } from '../../src/core/root.js';
 
 let dir: string;
@@ -59,6 +61,27 @@ describe('reloadOnChange through the root', () => {
     writeFileSync(file, JSON.stringify({ Feature: { Level: '4' } }));
     await until(() => (changes.length > 1 ? true : undefined));
     expect(config.get('Feature:Level')).toBe('4');
+  });
+
+  it('a file change that a failed config.reload() read (another provider failed) is still applied by the watcher', async () => {
+    const file = path.join(dir, 'appsettings.json');
+    writeFileSync(file, JSON.stringify({ Level: '1' }));
+    let failing = false;
+    const flaky: ConfigurationProvider = {
+      name: 'Flaky',
+      load: async () => {
+        if (failing) throw new Error('flaky provider down');
+        return providerData([]);
+      },
+    };
+    config = await new ConfigurationBuilder().addJsonFile(file, { reloadOnChange: true, reloadDelayMs: 300 }).add(flaky).build();
+    config.onError(() => {});
+    failing = true;
+    writeFileSync(file, JSON.stringify({ Level: '2' }));
+    // Before the watcher's debounce ends: the file provider reads level 2, but the reload is all or nothing.
+    await expect(config.reload()).rejects.toThrow('flaky provider down');
+    expect(config.get('Level')).toBe('1');
+    await until(() => (config!.get('Level') === '2' ? true : undefined), 5_000);
   });
 
   it('dispose() lets a process that watched files and polled exit on its own', async () => {
