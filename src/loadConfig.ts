@@ -162,9 +162,16 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     },
   };
   const remote: ConfigurationProvider[] = [];
-  for (const layer of remoteLayers) {
-    const provider = await layer.create(context);
-    if (provider) remote.push(provider);
+  try {
+    for (const layer of remoteLayers) {
+      const provider = await layer.create(context);
+      if (provider) remote.push(provider);
+    }
+  } catch (error) {
+    // A layer that cannot even be created (bad options, an SDK that fails to import) fails the load:
+    // release the layers already created and the local ones, as a failed load does.
+    await Promise.allSettled([...remote, ...local, commandLine].map((p: ConfigurationProvider) => p.dispose?.()));
+    throw error;
   }
   const remoteData = await loadAll(remote, [...local, commandLine]);
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig, resolveEnvironmentName } from '../../src/loadConfig.js';
+import { loadConfig, remoteLayers, resolveEnvironmentName, type RemoteLayer } from '../../src/loadConfig.js';
 
 let dir: string;
 let appdata: string;
@@ -76,6 +76,29 @@ describe('loadConfig', () => {
       await config.dispose();
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('loadConfig with a remote layer that cannot be created', () => {
+  it('disposes the remote providers already created and rethrows', async () => {
+    let disposed = 0;
+    const created: RemoteLayer = {
+      name: 'TestCreated',
+      create: async () => ({ name: 'TestCreatedProvider', load: async () => new Map(), dispose: () => void disposed++ }),
+    };
+    const broken: RemoteLayer = {
+      name: 'TestBroken',
+      create: async () => {
+        throw new Error('layer options invalid');
+      },
+    };
+    remoteLayers.push(created, broken);
+    try {
+      await expect(loadConfig({ cwd: dir, env: {}, args: [] })).rejects.toThrow('layer options invalid');
+      expect(disposed).toBe(1);
+    } finally {
+      remoteLayers.splice(remoteLayers.indexOf(created), 2);
     }
   });
 });
