@@ -15,7 +15,7 @@ import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { ConfigurationError } from '../core/errors.js';
 import { providerData, type ConfigurationProvider, type ProviderData, type ProviderEntry, type ProviderWatchSink } from '../core/provider.js';
 import { foldKey } from '../core/path.js';
-import { isTransientError, withRetry } from '../azure/retry.js';
+import { isTransientError, untilAborted, withRetry } from '../azure/retry.js';
 import { SerialQueue } from '../azure/concurrency.js';
 import { listSelector, type Call } from '../azure/appconfig/listing.js';
 import { appConfigurationError, startupTimeoutError } from '../azure/appconfig/errors.js';
@@ -345,7 +345,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     const resolutions = new Map<ConfigurationSetting, Promise<ProviderEntry>>();
     const onSetting = (setting: ConfigurationSetting, featureFlags: boolean): void => {
       if (featureFlags || !isKeyVaultReference(setting) || isFeatureFlag(setting)) return;
-      const pending = this.#resolveReference(setting);
+      const pending = this.#resolveReference(setting, ctx.signal);
       // Awaited later only if the setting wins; until then a rejection must not go unhandled.
       pending.catch(() => undefined);
       resolutions.set(setting, pending);
@@ -434,12 +434,13 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     return [entry];
   }
 
-  async #resolveReference(setting: ConfigurationSetting): Promise<ProviderEntry> {
+  async #resolveReference(setting: ConfigurationSetting, signal: AbortSignal): Promise<ProviderEntry> {
     const reference = parseKeyVaultReference(setting, this.store);
     const resolver = await this.#getResolver();
     if (!resolver) throw noCredentialError(setting, this.store, reference);
     try {
-      const secret = await resolver.resolve(reference.secretId);
+      // The load's time box and dispose() hold for references too: stop waiting when the signal aborts.
+      const secret = await untilAborted(resolver.resolve(reference.secretId), signal);
       return {
         key: setting.key,
         value: secret.value,
@@ -447,6 +448,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
         source: `${this.store} key '${setting.key}' label ${describeLabel(setting.label)} → ${reference.vaultUrl}/secrets/${reference.name}`,
       };
     } catch (error) {
+      if (signal.aborted) throw error;
       throw resolutionError(error, setting, this.store, reference);
     }
   }

@@ -171,6 +171,21 @@ describe('Key Vault references', () => {
     }
   });
 
+  it('holds startupTimeoutMs for a Key Vault reference whose vault does not answer', async () => {
+    emu.replaceAll([keyVaultReference('Slow:Ref', kv1.secretId('Db-Password'))]);
+    kv1.fault({ delayMs: 4_000 }, { on: 'get', times: Infinity });
+    try {
+      const started = Date.now();
+      const error = (await buildRoot(options({ startupTimeoutMs: 500 })).catch((e: unknown) => e)) as { code?: string; message: string };
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(error.code).toBe('APP_CONFIGURATION_TIMEOUT');
+      expect(error.message).toContain('did not load within 500 ms');
+      noSecretIn(inspect(error, { depth: 10 }));
+    } finally {
+      kv1.clearFaults();
+    }
+  });
+
   it('says so when no credential can reach Key Vault', async () => {
     emu.replaceAll([keyVaultReference('Needs:Vault', kv1.secretId('Db-Password'))]);
     const error = (await buildRoot(hmacOptions(emu)).catch((e: unknown) => e)) as KeyVaultReferenceError;
