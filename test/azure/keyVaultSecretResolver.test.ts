@@ -107,6 +107,22 @@ describe('KeyVaultSecretResolver', () => {
     await r.dispose();
   });
 
+  it('dispose() stops a fetch waiting out a long Retry-After', async () => {
+    kv.setSecret('Throttled', 'throttled-value');
+    const r = resolver();
+    kv.fault({ status: 429, retryAfterSeconds: 60 }, { on: 'get', times: Infinity });
+    const pending = r.resolve(kv.secretId('Throttled')).catch((e: unknown) => e);
+    const deadline = Date.now() + 5_000;
+    while (kv.counters.faults === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+    expect(kv.counters.faults).toBe(1);
+    const started = Date.now();
+    await r.dispose();
+    const error = await pending;
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(error).toBeInstanceOf(KeyVaultError);
+    expect(String(error)).not.toContain('throttled-value');
+  });
+
   it('fails with typed errors naming the vault and secret: 404, 403 disabled, bad identifier', async () => {
     kv.setSecret('Disabled', 'disabled-value', { enabled: false });
     const r = resolver();

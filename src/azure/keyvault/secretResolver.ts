@@ -5,6 +5,7 @@
  * The first request to a vault goes out alone so only it pays the 401 challenge.
  */
 import { inspect } from 'node:util';
+import { setMaxListeners } from 'node:events';
 import type { TokenCredential } from '@azure/core-auth';
 import type { SecretClient, SecretClientOptions } from '@azure/keyvault-secrets';
 import { ConcurrencyLimiter } from '../concurrency.js';
@@ -91,8 +92,11 @@ export class KeyVaultSecretResolver {
   readonly #results = new Map<string, Promise<ResolvedSecret>>();
   #credential: Promise<TokenCredential> | undefined;
   #disposed = false;
+  /** Aborted by dispose(): every request and retry wait in flight stops. */
+  readonly #abort = new AbortController();
 
   constructor(options: KeyVaultSecretResolverOptions = {}) {
+    setMaxListeners(0, this.#abort.signal);
     this.#options = options;
     this.#limiter = new ConcurrencyLimiter(options.maxConcurrency ?? 16);
   }
@@ -126,6 +130,7 @@ export class KeyVaultSecretResolver {
 
   async dispose(): Promise<void> {
     this.#disposed = true;
+    this.#abort.abort();
     this.#results.clear();
     this.#vaults.clear();
   }
@@ -135,8 +140,12 @@ export class KeyVaultSecretResolver {
     const run = async (): Promise<ResolvedSecret> => {
       try {
         const client = await vault.client;
+        const abortSignal = this.#abort.signal;
         const secret = await this.#limiter.run(() =>
-          withRetry(() => client.getSecret(id.name, id.version ? { version: id.version } : {}), this.#options.retry),
+          withRetry(() => client.getSecret(id.name, { abortSignal, ...(id.version ? { version: id.version } : {}) }), {
+            ...this.#options.retry,
+            abortSignal,
+          }),
         );
         return {
           value: secret.value ?? '',
