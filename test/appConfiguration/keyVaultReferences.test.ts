@@ -124,6 +124,16 @@ describe('Key Vault references', () => {
     });
   });
 
+  it('parses identifiers as the resolver does: one it would refuse is an invalid identifier, not a failed resolution', async () => {
+    for (const uri of [kv1.secretId('Db-Password', 'not-a-version'), 'https://refs-one.vault.azure.net/secrets//Db-Password']) {
+      emu.replaceAll([keyVaultReference('Odd:Uri', uri)]);
+      const error = (await buildRoot(options()).catch((e: unknown) => e)) as KeyVaultReferenceError;
+      expect(error).toBeInstanceOf(KeyVaultReferenceError);
+      expect(error.problem).toBe('INVALID_SECRET_ID');
+      expect(error.settingKey).toBe('Odd:Uri');
+    }
+  });
+
   it('reports a missing secret with status 404, the key, label and vault', async () => {
     emu.replaceAll([keyVaultReference('Missing:Ref', kv1.secretId('Does-Not-Exist'), 'prod')]);
     const error = (await buildRoot(options({ selectors: [{ keyFilter: '*', labelFilter: 'prod' }] })).catch((e: unknown) => e)) as KeyVaultReferenceError;

@@ -6,6 +6,7 @@
  */
 import { ConfigurationError, RemoteProviderError, type ConfigurationErrorDetails } from '../../core/errors.js';
 import { sanitizedCause } from '../keyvault/errors.js';
+import { parseKeyVaultSecretId } from '../keyvault/secretResolver.js';
 import { KEY_VAULT_REFERENCE_MEDIA_TYPE, mediaType } from './jsonValues.js';
 import { describeLabel } from './selectors.js';
 
@@ -71,20 +72,17 @@ function where(setting: ReferenceSetting, store: string): string {
   return `Key Vault reference '${setting.key}' ${describeLabel(setting.label)} in App Configuration store '${store}'`;
 }
 
-/** A secret identifier → vault, name, version; undefined when it is not one (.NET `KeyVaultSecretIdentifier`). */
+/**
+ * A secret identifier → vault, name, version; undefined when it is not one (.NET
+ * `KeyVaultSecretIdentifier`). The resolver's own parser, so a reference is never accepted here and
+ * then refused by the resolver (reported as a failed resolution instead of an invalid identifier).
+ */
 export function parseSecretIdentifier(uri: string): Omit<KeyVaultReference, 'secretId'> | undefined {
-  let url: URL;
   try {
-    url = new URL(uri);
+    return parseKeyVaultSecretId(uri);
   } catch {
     return undefined;
   }
-  if (url.protocol !== 'https:' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') return undefined;
-  const segments = url.pathname.split('/').filter((s) => s !== '');
-  if (segments.length < 2 || segments.length > 3 || segments[0]!.toLowerCase() !== 'secrets') return undefined;
-  const name = decodeURIComponent(segments[1]!);
-  if (!/^[0-9a-zA-Z-]{1,127}$/.test(name)) return undefined;
-  return { vaultUrl: url.origin, name, ...(segments[2] ? { version: decodeURIComponent(segments[2]) } : {}) };
 }
 
 /** Parses a reference setting's value; throws `KeyVaultReferenceError` when it is not a valid reference. */
