@@ -22,10 +22,16 @@ export class DotenvProvider extends FileConfigurationProvider {
   }
 
   protected parse(text: string): ProviderEntry[] {
-    const parsed = dotenv.parse(text);
+    // dotenv collects names on a plain object, where `__proto__=x` sets nothing and the key is lost.
+    // A word absent from the text stands in for `__proto__` and is swapped back in names and values;
+    // its first letter occurs nowhere else in it, so no occurrence can overlap a swapped one.
+    let standIn = 'LAYEREDCONFIGPROTO';
+    for (let n = 0; text.includes(standIn); n++) standIn = `LAYEREDCONFIGPROTO${n}`;
+    const restore = (s: string) => s.replaceAll(standIn, '__proto__');
+    const parsed = dotenv.parse(text.replaceAll('__proto__', standIn));
     const file = this.path;
     return mapEnvironmentVariables(
-      Object.keys(parsed).map((name) => [name, parsed[name]] as const),
+      Object.keys(parsed).map((name) => [restore(name), restore(parsed[name]!)] as const),
       { prefix: this.#prefix, sourceOf: (name) => `${file}:${name}` },
     );
   }

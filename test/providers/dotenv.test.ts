@@ -76,3 +76,21 @@ describe('DotenvProvider', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('DotenvProvider and prototype keys', () => {
+  it('keeps the name __proto__ (key :proto:, as the environment variable) that dotenv alone drops, and __proto__ text elsewhere', async () => {
+    await writeFile(
+      join(dir, '.env'),
+      ['__proto__=top', '__proto____polluted=1', 'constructor=c', 'VALUE="a __proto__ b"', 'LAYEREDCONFIGPROTO=word'].join('\n'),
+    );
+    const data = await new DotenvProvider('.env', { baseDir: dir }).load();
+    expect(pairsOf(data)).toEqual([
+      [':proto:', 'top'],
+      [':proto::polluted', '1'],
+      ['constructor', 'c'],
+      ['VALUE', 'a __proto__ b'],
+      ['LAYEREDCONFIGPROTO', 'word'],
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
