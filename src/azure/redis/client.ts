@@ -120,8 +120,21 @@ export async function createRedisCredentialsProvider(
     throw new RedisSettingsError(`Redis settings for ${settings.host} use ${authLabel(settings.auth)}, not Microsoft Entra ID.`);
   }
   const entra = await import('@redis/entraid');
-  const credential = options.credential ?? (await credentialFor(settings.auth, options.credentialOptions));
-  return entra.EntraIdCredentialsProviderFactory.createForDefaultAzureCredential({
+  const inner = options.credential ?? (await credentialFor(settings.auth, options.credentialOptions));
+  // node-redis's token manager rejects unhandled (`TokenManager is not running…`) when a refresh
+  // settles after the client was closed; a refresh that outlives its token manager never settles.
+  const isRunning = () => provider.getTokenManager().isRunning();
+  const credential: TokenCredential = {
+    getToken: (scopes, opts) => {
+      const refresh = isRunning();
+      const stale = () => refresh && !isRunning();
+      return inner.getToken(scopes, opts).then(
+        (token) => (stale() ? new Promise<never>(() => {}) : token),
+        (error: unknown) => (stale() ? new Promise<never>(() => {}) : Promise.reject(error)),
+      );
+    },
+  };
+  const provider = entra.EntraIdCredentialsProviderFactory.createForDefaultAzureCredential({
     credential,
     scopes: options.scopes ?? REDIS_ENTRA_SCOPE,
     // Leaving this out makes @redis/entraid fail with a TypeError deep inside: always pass one.
@@ -138,6 +151,7 @@ export async function createRedisCredentialsProvider(
     },
     ...(options.onReAuthenticationError ? { onReAuthenticationError: options.onReAuthenticationError } : {}),
   });
+  return provider;
 }
 
 const FORBIDDEN_CLIENT_OPTIONS = ['url', 'username', 'password', 'credentialsProvider', 'socket', 'database'] as const;
