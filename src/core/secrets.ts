@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
-import { getSectionKey } from './path.js';
+import { splitPath } from './path.js';
 
 /**
  * Last key segments that name a secret. Matched on the segment with `_`, `-` and `.` removed,
@@ -9,13 +9,13 @@ import { getSectionKey } from './path.js';
 const SECRET_SEGMENT =
   /(password|passwd|pwd|secret|accesskey|apikey|connectionstrings?|connstr|token|credential|privatekey|sas|signature|primarykey|secondarykey|clientcert)$/i;
 
-/** True when a key's last segment names a secret (`Redis:Password`, `Azure:SignalR:ConnectionString`). */
+/**
+ * True when a segment of a key names a secret: the last (`Redis:Password`, `Azure:SignalR:ConnectionString`)
+ * or an earlier one (`Azure:SignalR:ConnectionString:east:secondary`: a named value below a secret-named
+ * section is just as secret).
+ */
 export function isSecretKey(key: string): boolean {
-  const segment = getSectionKey(key).replace(/[_\-.]/g, '');
-  if (SECRET_SEGMENT.test(segment)) return true;
-  // `Azure:SignalR:ConnectionString:east:secondary`: a named value below a secret-named section
-  // is just as secret, so check every segment, not only the last.
-  return key.split(':').some((s) => SECRET_SEGMENT.test(s.replace(/[_\-.]/g, '')));
+  return splitPath(key).some((s) => SECRET_SEGMENT.test(s.replace(/[_\-.]/g, '')));
 }
 
 /**
