@@ -48,12 +48,22 @@ export interface FailureContext {
 }
 
 /**
+ * The SDK's deserialization errors quote the whole response body (`… occurred while parsing the
+ * response body - {"value":"…"}`), which for a secret read is the secret; cut the message there.
+ */
+const RESPONSE_BODY = /\b(occurred (?:while parsing|in deserializing) the response ?body)\b.*$/is;
+
+function withoutResponseBody(message: string): string {
+  return message.replace(RESPONSE_BODY, '$1 (body not shown)');
+}
+
+/**
  * A copy of an SDK error that keeps only what is safe to show: no request/response objects
  * (a response can carry a secret bundle), the message scrubbed of known values.
  */
 export function sanitizedCause(error: unknown, knownValues: Iterable<string> = []): Error {
   const e = error as { name?: unknown; message?: unknown; code?: unknown };
-  const message = typeof e?.message === 'string' ? scrubSecrets(e.message, knownValues) : String(error);
+  const message = typeof e?.message === 'string' ? scrubSecrets(withoutResponseBody(e.message), knownValues) : String(error);
   const copy = new Error(message.split('\n')[0]);
   copy.name = typeof e?.name === 'string' ? e.name : 'Error';
   const status = statusOf(error);
@@ -66,7 +76,7 @@ export function sanitizedCause(error: unknown, knownValues: Iterable<string> = [
 function serviceMessage(error: unknown, knownValues: Iterable<string>): string {
   const m = (error as { message?: unknown })?.message;
   if (typeof m !== 'string' || m.trim() === '') return '';
-  return scrubSecrets(m.split('\n')[0]!.trim(), knownValues).slice(0, 300);
+  return scrubSecrets(withoutResponseBody(m).split('\n')[0]!.trim(), knownValues).slice(0, 300);
 }
 
 /** Turns whatever the SDK or credential threw into a KeyVaultError naming the vault, secret and cause. */
