@@ -108,7 +108,10 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     },
     log: () => output,
     async stop() {
-      if (admin.isOpen) admin.destroy();
+      // Let a connect or command still in flight settle first: destroy() would reject it with
+      // "Disconnects client", and nobody would be left to catch that.
+      await adminReady?.catch(() => {});
+      if (admin.isOpen) await admin.close().catch(() => admin.destroy());
       if (!exited) {
         const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         child.kill('SIGTERM');
