@@ -148,6 +148,8 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
   #state: State | undefined;
   readonly #queue = new SerialQueue();
   #disposed = false;
+  /** The watchers' stop functions, so dispose() ends their timers even if nobody called them. */
+  readonly #stops = new Set<() => void>();
   /** The first load has been tried (a failed optional store then loads on the next refresh). */
   #attempted = false;
 
@@ -197,7 +199,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     let failures = 0;
     let timer: NodeJS.Timeout | undefined;
     const schedule = (): void => {
-      if (stopped) return;
+      if (stopped || this.#disposed) return;
       timer = setTimeout(() => void tick(), refreshBackoffMs(interval, failures));
       // A poller should not keep a process alive on its own; dispose() stops it anyway.
       timer.unref();
@@ -214,15 +216,19 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
       schedule();
     };
     schedule();
-    return () => {
+    const stop = (): void => {
       stopped = true;
       if (timer) clearTimeout(timer);
+      this.#stops.delete(stop);
     };
+    this.#stops.add(stop);
+    return stop;
   }
 
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    for (const stop of [...this.#stops]) stop();
     this.#abort.abort();
     await this.#queue.idle();
     await this.#resolverPromise?.catch(() => undefined);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startAppConfigurationEmulator, type AppConfigurationEmulator, type EmulatorSetting } from '../emulators/appConfiguration.js';
 import { AzureAppConfigurationProvider } from '../../src/providers/azureAppConfiguration.js';
 import { refreshBackoffMs } from '../../src/azure/appconfig/refresh.js';
@@ -86,6 +86,28 @@ describe('watch-all refresh by page etags', () => {
     // Both keys changed in one swap: no listener saw one without the other.
     expect(seen[0]).toEqual(['new-1', 'new-7']);
     await root.dispose();
+  });
+});
+
+describe('dispose', () => {
+  it('stops a watcher nobody stopped: no poll timer is scheduled after dispose()', async () => {
+    const provider = new AzureAppConfigurationProvider(hmacOptions(emu, { refresh: { intervalMs: 1_000 } }));
+    await provider.load();
+    const sink = { updates: 0, errors: 0, update: () => void sink.updates++, error: () => void sink.errors++ };
+    provider.watch(sink);
+    await provider.dispose();
+    const waited = new Promise((resolve) => setTimeout(resolve, 1_400));
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      emu.resetStats();
+      await waited;
+      const pollTimers = spy.mock.calls.filter(([, ms]) => typeof ms === 'number' && ms >= 1_000);
+      expect(pollTimers).toEqual([]);
+      expect(emu.stats.total).toBe(0);
+      expect(sink).toMatchObject({ updates: 0, errors: 0 });
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
