@@ -117,6 +117,9 @@ export function backoffDelayMs(attempt: number, baseDelayMs: number, maxDelayMs:
   return Math.round(step / 2 + random() * (step / 2));
 }
 
+/** Node's largest timer delay; a longer one (or Infinity) fires after 1 ms instead. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortReason(signal));

@@ -15,7 +15,7 @@ import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { ConfigurationError } from '../core/errors.js';
 import { providerData, type ConfigurationProvider, type ProviderData, type ProviderEntry, type ProviderWatchSink } from '../core/provider.js';
 import { foldKey } from '../core/path.js';
-import { isTransientError, untilAborted, withRetry } from '../azure/retry.js';
+import { isTransientError, MAX_TIMER_MS, untilAborted, withRetry } from '../azure/retry.js';
 import { SerialQueue } from '../azure/concurrency.js';
 import { listSelector, type Call } from '../azure/appconfig/listing.js';
 import { appConfigurationError, startupTimeoutError } from '../azure/appconfig/errors.js';
@@ -247,7 +247,8 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     // A plain timer rather than AbortSignal.timeout(): a timeout signal held only by
     // AbortSignal.any() can be collected before it fires, and then the time box never closes.
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new Error('startup timeout')), timeoutMs);
+    // Clamped: Node fires a longer delay (Infinity included) after 1 ms.
+    const timer = setTimeout(() => timeout.abort(new Error('startup timeout')), Math.min(timeoutMs, MAX_TIMER_MS));
     const signal = AbortSignal.any([this.#abort.signal, timeout.signal]);
     // Every in-flight SDK request listens on the signal; dozens at once are expected, not a leak.
     setMaxListeners(0, signal);

@@ -12,7 +12,7 @@ import { EMPTY_PROVIDER_DATA, providerData } from '../core/provider.js';
 import { createSecretClient, defaultCredential, vaultOrigin } from '../azure/keyvault/client.js';
 import { KeyVaultError, secretSource, toKeyVaultError } from '../azure/keyvault/errors.js';
 import { loadSecrets, type CachedSecret } from '../azure/keyvault/loader.js';
-import { isAbortError, type RetryOptions } from '../azure/retry.js';
+import { isAbortError, MAX_TIMER_MS, type RetryOptions } from '../azure/retry.js';
 import { SerialQueue } from '../azure/concurrency.js';
 import { ConfigurationError } from '../core/errors.js';
 
@@ -88,6 +88,10 @@ export class AzureKeyVaultProvider implements ConfigurationProvider {
       // .NET: ArgumentOutOfRangeException("ReloadInterval must be positive.")
       throw this.#optionsError('ReloadInterval must be positive.');
     }
+    if (options.reloadIntervalMs !== undefined && options.reloadIntervalMs > MAX_TIMER_MS) {
+      // Node would fire a longer timer after 1 ms: a poll loop hammering the vault.
+      throw this.#optionsError(`ReloadInterval must be at most ${MAX_TIMER_MS} ms.`);
+    }
     this.#timeoutMs = options.startupTimeoutMs ?? DEFAULT_KEY_VAULT_STARTUP_TIMEOUT_MS;
     if (!(this.#timeoutMs > 0)) throw this.#optionsError('startupTimeoutMs must be positive.');
   }
@@ -156,7 +160,8 @@ export class AzureKeyVaultProvider implements ConfigurationProvider {
     this.#abort.signal.addEventListener('abort', onDispose, { once: true });
     // Every in-flight SDK call and retry wait listens on this one signal.
     setMaxListeners(0, controller.signal);
-    const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
+    // Clamped: Node fires a longer delay (Infinity included) after 1 ms.
+    const timer = setTimeout(() => controller.abort(), Math.min(this.#timeoutMs, MAX_TIMER_MS));
     let lastTransient: unknown;
     try {
       const client = await this.#getClient();

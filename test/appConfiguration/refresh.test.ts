@@ -89,6 +89,14 @@ describe('watch-all refresh by page etags', () => {
   });
 });
 
+describe('timer limits', () => {
+  it('refuses an interval Node cannot time and accepts an unbounded start-up time box', async () => {
+    expect(() => new AzureAppConfigurationProvider(hmacOptions(emu, { refresh: { intervalMs: 2 ** 31 } }))).toThrow(/more than 2147483647/);
+    const { root } = await buildRoot(hmacOptions(emu, { startupTimeoutMs: Number.POSITIVE_INFINITY }));
+    expect(root.get('K:0')).toBe('v0');
+  });
+});
+
 describe('dispose', () => {
   it('stops a watcher nobody stopped: no poll timer is scheduled after dispose()', async () => {
     const provider = new AzureAppConfigurationProvider(hmacOptions(emu, { refresh: { intervalMs: 1_000 } }));

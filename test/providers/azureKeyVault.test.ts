@@ -240,6 +240,15 @@ describe('AzureKeyVaultProvider: reload', () => {
     expect(() => provider(kv, { reloadIntervalMs: -5 })).toThrowError(expect.objectContaining({ code: 'KEY_VAULT_OPTIONS' }));
   });
 
+  it('refuses an interval Node cannot time (it would poll every millisecond) and accepts an unbounded start-up time box', async () => {
+    const kv = await emulator();
+    secret(kv, 'A', 'timer-1');
+    expect(() => provider(kv, { reloadIntervalMs: 2 ** 31 })).toThrowError(expect.objectContaining({ code: 'KEY_VAULT_OPTIONS' }));
+    expect(() => provider(kv, { reloadIntervalMs: Number.POSITIVE_INFINITY })).toThrow(/at most 2147483647 ms/);
+    const root = await build(provider(kv, { startupTimeoutMs: Number.POSITIVE_INFINITY }));
+    expect(root.get('A')).toBe('timer-1');
+  });
+
   it('never runs two loads at once: a reload waits for a poll (or reload) already in flight', async () => {
     const kv = await emulator();
     secret(kv, 'A', 'serial-1');

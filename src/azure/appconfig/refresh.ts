@@ -13,6 +13,7 @@ import type { AppConfigurationClient } from '@azure/app-configuration';
 import { ConfigurationError } from '../../core/errors.js';
 import { NO_LABEL } from './selectors.js';
 import type { Call } from './listing.js';
+import { MAX_TIMER_MS } from '../retry.js';
 
 export const DEFAULT_REFRESH_INTERVAL_MS = 30_000;
 export const MIN_REFRESH_INTERVAL_MS = 1_000;
@@ -53,6 +54,12 @@ export function refreshIntervalMs(options: RefreshOptions | boolean | undefined)
   const interval = options === true ? DEFAULT_REFRESH_INTERVAL_MS : (options.intervalMs ?? DEFAULT_REFRESH_INTERVAL_MS);
   if (!Number.isFinite(interval) || interval < MIN_REFRESH_INTERVAL_MS) {
     throw new ConfigurationError('The refresh interval cannot be less than 1000 milliseconds.', 'INVALID_OPTIONS', {
+      provider: 'AzureAppConfigurationProvider',
+    });
+  }
+  if (interval > MAX_TIMER_MS) {
+    // Node would fire a longer timer after 1 ms: a poll loop hammering the store.
+    throw new ConfigurationError(`The refresh interval cannot be more than ${MAX_TIMER_MS} milliseconds.`, 'INVALID_OPTIONS', {
       provider: 'AzureAppConfigurationProvider',
     });
   }
