@@ -134,10 +134,9 @@ function explain(config: ConfigurationRoot, key: string, io: CliIo, json: boolea
     io.stderr.write(`No provider has the key '${key}'.\n`);
     return 1;
   }
-  const origin = (e: { provider: string; source?: string }) => describeOrigin(e);
   io.stdout.write(`${explained.key} = ${explained.value ?? '(null)'}${explained.secret ? '   (secret)' : ''}\n`);
-  io.stdout.write(`  from ${origin(explained)}\n`);
-  for (const o of explained.overridden) io.stdout.write(`  overrides ${o.value ?? '(null)'} from ${origin(o)}\n`);
+  io.stdout.write(`  from ${describeOrigin(explained)}\n`);
+  for (const o of explained.overridden) io.stdout.write(`  overrides ${o.value ?? '(null)'} from ${describeOrigin(o)}\n`);
   return 0;
 }
 

@@ -175,7 +175,11 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   }
   const remoteData = await loadAll(remote, [...local, commandLine]);
 
-  const root = new ConfigurationRoot([...local, ...remote, commandLine], [...localData, ...remoteData, commandLineData]);
+  // With no remote layer the discovery tree already is the final stack: don't index it twice.
+  const root =
+    remote.length === 0
+      ? discovery
+      : new ConfigurationRoot([...local, ...remote, commandLine], [...localData, ...remoteData, commandLineData]);
   if (options.schema) {
     try {
       const settings = validateWithSchema(root, options.schema);

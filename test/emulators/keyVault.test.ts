@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { startKeyVaultEmulator, type KeyVaultEmulator } from './keyVault.js';
-import { startFakeIdentityEndpoint, type FakeIdentityEndpoint } from '../support/identity.js';
+import { setProcessEnv, startFakeIdentityEndpoint, type FakeIdentityEndpoint } from '../support/identity.js';
 import { ManagedIdentityCredential } from '@azure/identity';
 
 let kv: KeyVaultEmulator;
@@ -93,16 +93,14 @@ describe('Key Vault emulator with the unmodified SecretClient', () => {
 
   it('accepts tokens from the real ManagedIdentityCredential via the fake identity endpoint', async () => {
     const identity: FakeIdentityEndpoint = await startFakeIdentityEndpoint();
-    const saved = { e: process.env.IDENTITY_ENDPOINT, h: process.env.IDENTITY_HEADER };
-    Object.assign(process.env, identity.env());
+    const restoreEnv = setProcessEnv(identity.env());
     try {
       kv.setSecret('Mi', 'ok');
       const client = new SecretClient(kv.vaultUrl, new ManagedIdentityCredential(), kv.clientOptions());
       expect((await client.getSecret('Mi')).value).toBe('ok');
       expect(identity.requests).toEqual([{ resource: 'https://vault.azure.net' }]);
     } finally {
-      if (saved.e === undefined) delete process.env.IDENTITY_ENDPOINT; else process.env.IDENTITY_ENDPOINT = saved.e;
-      if (saved.h === undefined) delete process.env.IDENTITY_HEADER; else process.env.IDENTITY_HEADER = saved.h;
+      restoreEnv();
       await identity.close();
     }
   });

@@ -14,7 +14,7 @@ import { parseSignalRConnectionString } from '../../src/azure/signalr/connection
 import { createServiceEndpoint } from '../../src/azure/signalr/endpoints.js';
 import { credentialFor, SIGNALR_SCOPE } from '../../src/azure/signalr/credentials.js';
 import { SignalRAuthError } from '../../src/azure/signalr/errors.js';
-import { startFakeIdentityEndpoint, type FakeIdentityEndpoint } from '../support/identity.js';
+import { setProcessEnv, startFakeIdentityEndpoint, type FakeIdentityEndpoint } from '../support/identity.js';
 import { startFakeAuthority } from '../support/authority.js';
 import { testCertificates, trustingAgent, type TestCertificates } from '../support/tls.js';
 import { captureErrorAsync, CLIENT_SECRET, DEFAULT_KEY, expectNothingLeaked, recordShown } from './leaks.js';
@@ -24,21 +24,15 @@ const TENANT = '72f988bf-0000-4000-8000-00000000aaaa';
 
 let identity: FakeIdentityEndpoint;
 let certs: TestCertificates;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: () => void;
 
 beforeAll(async () => {
   certs = await testCertificates();
   identity = await startFakeIdentityEndpoint();
-  for (const [k, v] of Object.entries(identity.env())) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = setProcessEnv(identity.env());
 });
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
   await identity.close();
   expectNothingLeaked();
 });

@@ -143,3 +143,21 @@ export async function startFakeIdentityEndpoint(opts: { lifetimeSeconds?: number
     },
   };
 }
+
+/**
+ * Sets process environment variables (msal-node reads the managed-identity variables from
+ * `process.env` only) and returns a function that restores the previous values.
+ */
+export function setProcessEnv(vars: Readonly<Record<string, string | undefined>>): () => void {
+  const saved = Object.entries(vars).map(([k]) => [k, process.env[k]] as const);
+  for (const [k, v] of Object.entries(vars)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  return () => {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}

@@ -2,27 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import https from 'node:https';
 import { ClientSecretCredential, DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { testCertificates, trustingAgent, type TestCertificates } from './tls.js';
-import { startFakeIdentityEndpoint, type FakeIdentityEndpoint } from './identity.js';
+import { setProcessEnv, startFakeIdentityEndpoint, type FakeIdentityEndpoint } from './identity.js';
 import { startFakeAuthority } from './authority.js';
 import { decodeToken, isValidTestToken } from './tokens.js';
 
 let certs: TestCertificates;
 let identity: FakeIdentityEndpoint;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: () => void;
 
 beforeAll(async () => {
   certs = await testCertificates();
   identity = await startFakeIdentityEndpoint();
-  for (const [k, v] of Object.entries(identity.env())) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = setProcessEnv(identity.env());
 });
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
   await identity.close();
 });
 

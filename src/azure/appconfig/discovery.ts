@@ -5,7 +5,7 @@
  * of the layers loaded before it. Nothing here imports the Azure SDK.
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import { ConfigurationError } from '../../core/errors.js';
+import { ConfigurationError, describeOrigin } from '../../core/errors.js';
 import type { ConfigurationProvider } from '../../core/provider.js';
 import { AzureAppConfigurationProvider, type AzureAppConfigurationOptions } from '../../providers/azureAppConfiguration.js';
 
@@ -49,7 +49,7 @@ export function discoverAppConfiguration(
   const fromTree = config.get(APP_CONFIGURATION_ENDPOINT_KEY);
   if (present(fromTree)) {
     const origin = config.origin?.(APP_CONFIGURATION_ENDPOINT_KEY);
-    const where = origin ? ` from ${origin.provider}${origin.source ? ` (${origin.source})` : ''}` : '';
+    const where = origin ? ` from ${describeOrigin(origin)}` : '';
     return { endpoint: fromTree.trim(), source: `${APP_CONFIGURATION_ENDPOINT_KEY}${where}` };
   }
   return undefined;

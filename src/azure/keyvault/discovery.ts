@@ -8,6 +8,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { ConfigurationProvider } from '../../core/provider.js';
 import { KeyVaultError } from './errors.js';
 import { AzureKeyVaultProvider, type AzureKeyVaultOptions, type KeyVaultLogger } from '../../providers/azureKeyVault.js';
+import { describeOrigin } from '../../core/errors.js';
 
 export const KEY_VAULT_ENDPOINT_VARIABLE = 'AZURE_KEYVAULT_RESOURCEENDPOINT';
 export const KEY_VAULT_URI_KEY = 'KeyVault:VaultUri';
@@ -42,7 +43,7 @@ export function discoverKeyVault(
   const fromTree = config.get(KEY_VAULT_URI_KEY);
   if (present(fromTree)) {
     const origin = config.origin?.(KEY_VAULT_URI_KEY);
-    const where = origin ? ` from ${origin.provider}${origin.source ? ` (${origin.source})` : ''}` : '';
+    const where = origin ? ` from ${describeOrigin(origin)}` : '';
     return { vaultUrl: fromTree.trim(), source: `${KEY_VAULT_URI_KEY}${where}` };
   }
   return undefined;
