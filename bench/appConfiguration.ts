@@ -2,6 +2,8 @@
  * App Configuration start-up: 10,000 key-values of which 500 are Key Vault references, 20 ms of
  * latency on every request to either service, in one run:
  *  - the floor: 100 list pages × 20 ms, every reference resolved while the pages list;
+ *  - the machine floor (100 bare HTTPS round trips to a server that only waits) and the measured
+ *    floor (the SDK listing the pages): what this machine and the SDK add before any provider;
  *  - layered-config's provider;
  *  - Microsoft's `@azure/app-configuration-provider` `load()` (replica discovery off), with its
  *    default sequential reference resolution and with `parallelSecretResolutionEnabled`.
@@ -30,12 +32,31 @@ async function startRemoteEmulators() {
   const entry = new URL('./appConfigurationWorker.ts', import.meta.url).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
   const worker = new Worker(bootstrap, { eval: true, workerData: { settings: SETTINGS, references: REFERENCES, latencyMs: LATENCY_MS } });
-  const [ready] = (await once(worker, 'message')) as [{ ready: { endpoint: string; connectionString: string; vaultUrl: string; caPem: string } }];
-  const { caPem, connectionString } = ready.ready;
+  const [ready] = (await once(worker, 'message')) as [{ ready: { floorUrl: string; endpoint: string; connectionString: string; vaultUrl: string; caPem: string } }];
+  const { caPem, connectionString, floorUrl } = ready.ready;
   const agents: https.Agent[] = [];
   const agent = <T extends https.Agent>(a: T): T => (agents.push(a), a);
   return {
     connectionString,
+    /** `PAGES` sequential HTTPS GETs to the worker's latency-only server, each body read and parsed. */
+    machineFloor: async (): Promise<number> => {
+      const a = agent(new https.Agent({ ca: caPem, keepAlive: true }));
+      const started = performance.now();
+      for (let i = 0; i < PAGES; i++) {
+        const body = await new Promise<string>((resolve, reject) => {
+          https
+            .get(`${floorUrl}/kv?page=${i}`, { agent: a }, (res) => {
+              let text = '';
+              res.setEncoding('utf8');
+              res.on('data', (chunk: string) => (text += chunk));
+              res.on('end', () => resolve(text));
+            })
+            .on('error', reject);
+        });
+        JSON.parse(body);
+      }
+      return performance.now() - started;
+    },
     // Fresh agents per load: a start-up opens its own connections.
     appConfigClientOptions: () => ({ agent: agent(new https.Agent({ ca: caPem, keepAlive: true })) }),
     keyVaultClientOptions: () => ({ agent: agent(vaultAgent(caPem)) }),
@@ -130,14 +151,19 @@ export async function benchAppConfiguration(): Promise<{ title: string; goal?: s
       listed.push(performance.now() - started);
       if (items !== SETTINGS) throw new Error(`listed ${items} of ${SETTINGS}`);
     }
+    // What the machine itself adds: the same round trips with no SDK and no App Configuration logic.
+    const machine: number[] = [];
+    for (let run = 0; run < RUNS; run++) machine.push(await emu.machineFloor());
     // Their default resolves references one after another: one run is enough to see it.
     const sequential = await timeTheirs(emu, false);
 
     const rows: Array<Record<string, string | number>> = [
         row(`floor: ${PAGES} pages × ${LATENCY_MS} ms, references overlapped`, floor, floor, `${PAGES} + ${REFERENCES}`),
+        row(`machine floor: ${PAGES} sequential HTTPS round trips, ${LATENCY_MS} ms each, no SDK`, median(machine), floor, `${PAGES} + 0`),
         row(`measured floor: the SDK listing the ${PAGES} pages, nothing else`, median(listed), floor, `${PAGES} + 0`),
         row('layered-config addAzureAppConfiguration', median(ours), floor, `${ourCounters!.ac.total} + ${ourCounters!.kv.total}`, {
           'peak concurrent KV gets': ourCounters!.kv.peakConcurrentGets,
+          'vs machine floor': `${(median(ours) / median(machine)).toFixed(2)}×`,
           'vs measured floor': `${(median(ours) / median(listed)).toFixed(2)}×`,
         }),
         row('@azure/app-configuration-provider, parallelSecretResolutionEnabled', median(theirsParallel), floor, `${theirParallelCounters!.ac.total} + ${theirParallelCounters!.kv.total}`, {
