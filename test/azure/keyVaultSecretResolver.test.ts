@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { KeyVaultSecretResolver, parseKeyVaultSecretId } from '../../src/azure/keyvault/secretResolver.js';
 import { KeyVaultError } from '../../src/azure/keyvault/errors.js';
 import { startKeyVaultEmulator, type KeyVaultEmulator } from '../emulators/keyVault.js';
+import { setProcessEnv, startFakeIdentityEndpoint } from '../support/identity.js';
 
 let kv: KeyVaultEmulator;
 let kv2: KeyVaultEmulator;
@@ -121,6 +122,36 @@ describe('KeyVaultSecretResolver', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(error).toBeInstanceOf(KeyVaultError);
     expect(String(error)).not.toContain('throttled-value');
+  });
+
+  it('tries to create the default credential again after it failed once', async () => {
+    kv.setSecret('Default--Credential', 'default-credential-value');
+    const identity = await startFakeIdentityEndpoint();
+    // DefaultAzureCredential's constructor throws on an unknown AZURE_TOKEN_CREDENTIALS; the
+    // Environment credential must not find a client secret on this machine.
+    const restoreEnv = setProcessEnv({
+      ...identity.env(),
+      AZURE_TOKEN_CREDENTIALS: 'NoSuchCredential',
+      AZURE_CLIENT_ID: undefined,
+      AZURE_CLIENT_SECRET: undefined,
+      AZURE_TENANT_ID: undefined,
+    });
+    const r = new KeyVaultSecretResolver({ clientOptions: kv.clientOptions(), retry: { baseDelayMs: 10, maxDelayMs: 50 } });
+    try {
+      const first = await r.resolve(kv.secretId('Default--Credential')).catch((e: unknown) => e);
+      expect(first).toBeInstanceOf(KeyVaultError);
+      expect((first as Error).message).toContain('AZURE_TOKEN_CREDENTIALS');
+      expect(kv.counters.get).toBe(0);
+      // The cause is gone: the next resolve builds the credential again instead of replaying the failure.
+      process.env.AZURE_TOKEN_CREDENTIALS = 'ManagedIdentityCredential';
+      const second = await r.resolve(kv.secretId('Default--Credential'));
+      expect(second.value).toBe('default-credential-value');
+      expect(identity.requests.at(-1)?.resource).toBe('https://vault.azure.net');
+    } finally {
+      await r.dispose();
+      restoreEnv();
+      await identity.close();
+    }
   });
 
   it('fails with typed errors naming the vault and secret: 404, 403 disabled, bad identifier', async () => {

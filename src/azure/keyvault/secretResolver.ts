@@ -177,8 +177,7 @@ export class KeyVaultSecretResolver {
     const key = vaultUrl.toLowerCase();
     let vault = this.#vaults.get(key);
     if (!vault) {
-      this.#credential ??= this.#options.credential ? Promise.resolve(this.#options.credential) : defaultCredential();
-      const client = this.#credential.then((credential) => createSecretClient(vaultUrl, credential, this.#options.clientOptions));
+      const client = this.#getCredential().then((credential) => createSecretClient(vaultUrl, credential, this.#options.clientOptions));
       vault = { client };
       this.#vaults.set(key, vault);
       const created = vault;
@@ -188,6 +187,21 @@ export class KeyVaultSecretResolver {
       });
     }
     return vault;
+  }
+
+  /** One default credential shared by every vault; a failure to create it is not cached. */
+  #getCredential(): Promise<TokenCredential> {
+    if (this.#options.credential) return Promise.resolve(this.#options.credential);
+    if (!this.#credential) {
+      const pending = defaultCredential();
+      this.#credential = pending;
+      // An import failure or a throwing constructor (e.g. a bad AZURE_TOKEN_CREDENTIALS) may be
+      // fixed later; a cached rejection would fail every later refresh the same way.
+      pending.catch(() => {
+        if (this.#credential === pending) this.#credential = undefined;
+      });
+    }
+    return this.#credential;
   }
 
   [inspect.custom](): string {
