@@ -257,7 +257,7 @@ class Unparsable {
 
 function bindLeaf(ctx: Context, path: string, leaf: convictModule.SchemaObj): unknown {
   const { root } = ctx;
-  if (leaf.sensitive === true) markSensitive(root, path);
+  if (leaf.sensitive === true) root.markSecret(path);
   const format = formatName(leaf);
   const text = root.get(path);
   const hasKids = root.hasChildren(path);
@@ -345,11 +345,6 @@ function readTree(root: ConfigurationRoot, path: string): Record<string, unknown
     define(out, key, root.hasChildren(p) ? readTree(root, p) : (root.get(p) ?? null));
   }
   return out;
-}
-
-function markSensitive(root: ConfigurationRoot, path: string): void {
-  root.markSecret(path);
-  for (const [key] of root.getSection(path).entries()) root.markSecret(key);
 }
 
 function describeFormat(leaf: convictModule.SchemaObj, format: string): string {

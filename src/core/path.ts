@@ -30,6 +30,11 @@ export function getParentPath(path: string): string | null {
   return i < 0 ? null : path.slice(0, i);
 }
 
+/** The path, then each ancestor up to its top-level segment: `a:b:c` → `a:b:c`, `a:b`, `a`. */
+export function* pathAndAncestors(path: string): IterableIterator<string> {
+  for (let p: string | null = path; p !== null; p = getParentPath(p)) yield p;
+}
+
 export function splitPath(path: string): string[] {
   return path.split(KEY_DELIMITER);
 }

@@ -3,7 +3,7 @@ import { bindShape, type BindOptions, type BindResult } from '../binding/index.j
 import { ConfigurationError, SectionNotFoundError } from './errors.js';
 import { combinePath, compareKeys, foldKey, KEY_DELIMITER } from './path.js';
 import type { ConfigurationProvider, ProviderData, ProviderEntry } from './provider.js';
-import { displayValue, isSecretKey, isSecretValue, scrubSecrets } from './secrets.js';
+import { displayValue, isSecretKey, isSecretValue, MarkedSecretKeys, scrubSecrets } from './secrets.js';
 import { ConfigurationSection } from './section.js';
 
 /** The winning value of one key, as the merged index holds it. */
@@ -55,8 +55,8 @@ export class ConfigurationRoot {
   /** folded parent path → (folded child segment → the child segment as first spelled). */
   #children = new Map<string, Map<string, string>>();
   #sortedChildren = new Map<string, readonly string[]>();
-  /** Keys a schema marked `sensitive`, folded. */
-  readonly #sensitive = new Set<string>();
+  /** Keys a schema marked `sensitive`; kept across reloads, as the schema still applies. */
+  readonly #sensitive = new MarkedSecretKeys();
   readonly #changeListeners = new Set<ChangeListener>();
   readonly #errorListeners = new Set<ErrorListener>();
   #stops: Array<() => void | Promise<void>> = [];
@@ -132,12 +132,15 @@ export class ConfigurationRoot {
   isSecret(key: string): boolean {
     const hit = this.#index.get(foldKey(key));
     if (hit) return this.#isSecretEntry(hit.entry, this.#providers[hit.providerIndex]!, key);
-    return this.#sensitive.has(foldKey(key)) || isSecretKey(key);
+    return this.#sensitive.covers(key) || isSecretKey(key);
   }
 
-  /** Marks keys as secret (convict `sensitive`); they are redacted from then on. */
+  /**
+   * Marks keys as secret (convict `sensitive`), each with every key below it, including keys that
+   * only appear in a later reload; they are redacted from then on.
+   */
   markSecret(...keys: string[]): void {
-    for (const key of keys) this.#sensitive.add(foldKey(key));
+    for (const key of keys) this.#sensitive.mark(key);
   }
 
   /** The winning value of a key with its provider and source, and every value it overrode. */
@@ -330,7 +333,7 @@ export class ConfigurationRoot {
     return (
       provider.secret === true ||
       entry.secret === true ||
-      this.#sensitive.has(foldKey(key)) ||
+      this.#sensitive.covers(key) ||
       isSecretKey(key) ||
       isSecretValue(entry.value)
     );

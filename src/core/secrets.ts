@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
-import { splitPath } from './path.js';
+import { foldKey, pathAndAncestors, splitPath } from './path.js';
 
 /**
  * Last key segments that name a secret. Matched on the segment with `_`, `-` and `.` removed,
@@ -16,6 +16,26 @@ const SECRET_SEGMENT =
  */
 export function isSecretKey(key: string): boolean {
   return splitPath(key).some((s) => SECRET_SEGMENT.test(s.replace(/[_\-.]/g, '')));
+}
+
+/**
+ * Keys marked secret (a schema's `sensitive`), each covering itself and every key below it: a
+ * section marked at bind time also hides children that only appear in a later reload.
+ */
+export class MarkedSecretKeys {
+  /** Folded paths as marked. */
+  readonly #marked = new Set<string>();
+
+  mark(key: string): void {
+    this.#marked.add(foldKey(key));
+  }
+
+  /** True when `key` or one of its ancestors is marked (whole segments only: `Db:PasswordHint` is not below `Db:Password`). */
+  covers(key: string): boolean {
+    if (this.#marked.size === 0) return false;
+    for (const path of pathAndAncestors(foldKey(key))) if (this.#marked.has(path)) return true;
+    return false;
+  }
 }
 
 /**

@@ -5,6 +5,8 @@ import { bindShape } from '../../src/binding/index.js';
 import { isConvictSchema, validateWithSchema } from '../../src/binding/schema.js';
 import { ConfigurationBuilder } from '../../src/core/builder.js';
 import { ConfigurationError, ValidationError } from '../../src/core/errors.js';
+import { providerData, type ConfigurationProvider } from '../../src/core/provider.js';
+import { fingerprint } from '../../src/core/secrets.js';
 
 type Values = Record<string, string | null>;
 const build = (...layers: Values[]) => {
@@ -203,6 +205,25 @@ describe('sensitive values', () => {
     ];
     for (const text of outputs) expect(text).not.toContain(secret);
     expect(error.violations[0]!.message).toMatch(/^bad pin <redacted sha256:[0-9a-f]{8}>$/);
+  });
+
+  it('a sensitive object field keeps hiding children that appear after a reload, not a sibling that shares its name', async () => {
+    let values: Values = { 'Db:Login:User': 'alice-42' };
+    const mutable: ConfigurationProvider = {
+      name: 'Mutable',
+      load: async () => providerData(Object.entries(values).map(([key, value]) => ({ key, value }))),
+    };
+    const config = await new ConfigurationBuilder().add(mutable).build();
+    config.bind('Db', { Login: { format: Object, default: {}, sensitive: true }, LoginHint: { format: String, default: '' } });
+    values = { 'Db:Login:User': 'alice-42', 'db:LOGIN:Pin': '4711-zebra', 'Db:LoginHint': 'first pet' };
+    await config.reload();
+
+    const view = config.debugView();
+    for (const hidden of ['alice-42', '4711-zebra']) expect(view).not.toContain(hidden);
+    expect(view).toContain(`Pin=<redacted sha256:${fingerprint('4711-zebra')}> (Mutable)`);
+    expect(config.explain('Db:Login:Pin')).toMatchObject({ value: `<redacted sha256:${fingerprint('4711-zebra')}>`, secret: true });
+    expect(view).toContain('LoginHint=first pet (Mutable)');
+    expect(config.explain('Db:LoginHint')).toMatchObject({ value: 'first pet', secret: false });
   });
 
   it('convict never appends the value of a secret-named key to its message', async () => {

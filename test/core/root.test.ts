@@ -5,6 +5,7 @@ import { SectionNotFoundError } from '../../src/core/errors.js';
 import { compareKeys } from '../../src/core/path.js';
 import type { ConfigurationProvider, ProviderData, ProviderWatchSink } from '../../src/core/provider.js';
 import { providerData } from '../../src/core/provider.js';
+import { fingerprint } from '../../src/core/secrets.js';
 
 const build = (...layers: Record<string, string | null>[]) => {
   const b = new ConfigurationBuilder();
@@ -199,6 +200,27 @@ describe('provenance and secrets', () => {
     config.markSecret('API:code');
     expect(config.debugView()).not.toContain('zebra-crossing');
     expect(config.origin('Api:Code')).toEqual({ key: 'Api:Code', provider: 'MemoryConfigurationProvider', secret: true });
+  });
+
+  it('markSecret covers the key and every key below it, case-insensitively and after reloads, but not a sibling that shares its text', async () => {
+    const p = new ControlledProvider();
+    p.values = { 'Api:Code': 'zebra-one' };
+    const config = await new ConfigurationBuilder().add(p).build();
+    config.markSecret('API');
+    // Keys that were not there when the key was marked, and siblings that only start with the same text.
+    p.values = { 'Api:Code': 'zebra-one', 'api:DEEP:New': 'zebra-two', 'Apis:Code': 'plain-one', ApiHint: 'plain-two' };
+    await config.reload();
+    expect(config.isSecret('Api:Deep:New')).toBe(true);
+    expect(config.isSecret('api:never:configured')).toBe(true);
+    expect(config.isSecret('Apis:Code')).toBe(false);
+    expect(config.isSecret('ApiHint')).toBe(false);
+    const view = config.debugView();
+    expect(view).not.toContain('zebra');
+    expect(view).toContain(`New=<redacted sha256:${fingerprint('zebra-two')}> (Controlled)`);
+    expect(view).toContain('Code=plain-one (Controlled)');
+    expect(view).toContain('ApiHint=plain-two (Controlled)');
+    expect(config.explain('Api:Deep:New')).toMatchObject({ value: `<redacted sha256:${fingerprint('zebra-two')}>`, secret: true });
+    expect(config.explain('ApiHint')).toMatchObject({ value: 'plain-two', secret: false });
   });
 });
 
