@@ -60,6 +60,7 @@ export class ConfigurationRoot {
   readonly #changeListeners = new Set<ChangeListener>();
   readonly #errorListeners = new Set<ErrorListener>();
   #stops: Array<() => void | Promise<void>> = [];
+  #watching = false;
   #disposed = false;
   /** Reloads started, and the latest of them whose data is in: an older reload that ends later is dropped. */
   #reloadsStarted = 0;
@@ -257,8 +258,14 @@ export class ConfigurationRoot {
     this.#errorListeners.clear();
   }
 
-  /** Starts the providers' watchers. Called once by the builder after the first load. */
+  /**
+   * Starts the providers' watchers (the builder and `loadConfig` call it after the first load).
+   * Calling it again, or after `dispose()`, does nothing.
+   */
   startWatching(): void {
+    // A second set of watchers would reload each source twice per change; after dispose nothing would stop them.
+    if (this.#watching || this.#disposed) return;
+    this.#watching = true;
     this.#providers.forEach((provider, i) => {
       if (!provider.watch) return;
       const stop = provider.watch({

@@ -230,6 +230,9 @@ class ControlledProvider implements ConfigurationProvider {
   values: Record<string, string> = {};
   fail: Error | undefined;
   sink: ProviderWatchSink | undefined;
+  /** Every sink a watcher was started with, and how many of those watchers are not stopped. */
+  sinks: ProviderWatchSink[] = [];
+  live = 0;
   stopped = false;
   disposed = false;
   async load(): Promise<ProviderData> {
@@ -238,8 +241,11 @@ class ControlledProvider implements ConfigurationProvider {
   }
   watch(sink: ProviderWatchSink) {
     this.sink = sink;
+    this.sinks.push(sink);
+    this.live++;
     return () => {
       this.stopped = true;
+      this.live--;
     };
   }
   dispose() {
@@ -299,6 +305,24 @@ describe('reload and change events', () => {
     p.sink!.update(providerData([{ key: 'A', value: '2' }]));
     expect(config.get('A')).toBe('1');
     await expect(config.reload()).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+
+  it('startWatching() a second time starts no second watcher, so one source change is one onChange; dispose stops it', async () => {
+    const p = new ControlledProvider();
+    p.values = { A: '1' };
+    const config = await new ConfigurationBuilder().add(p).build(); // build() starts watching
+    config.startWatching();
+    expect(p.live).toBe(1);
+    let changes = 0;
+    config.onChange(() => changes++);
+    // Each watcher the provider runs reports the same change of its source.
+    for (const sink of p.sinks) sink.update(providerData([{ key: 'A', value: '2' }]));
+    expect(changes).toBe(1);
+    expect(config.get('A')).toBe('2');
+    await config.dispose();
+    expect(p.live).toBe(0);
+    config.startWatching();
+    expect(p.live).toBe(0);
   });
 
   it('a failing provider fails build and disposes the others', async () => {

@@ -8,6 +8,7 @@ import { ConfigurationBuilder } from '../../src/core/builder.js';
 import type { ConfigurationProvider } from '../../src/core/provider.js';
 import { providerData } from '../../src/core/provider.js';
 import type { ConfigurationRoot } from '../../src/core/root.js';
+import { JsonFileProvider } from '../../src/providers/jsonFile.js';
 
 let dir: string;
 let config: ConfigurationRoot | undefined;
@@ -82,6 +83,42 @@ describe('reloadOnChange through the root', () => {
     await expect(config.reload()).rejects.toThrow('flaky provider down');
     expect(config.get('Level')).toBe('1');
     await until(() => (config!.get('Level') === '2' ? true : undefined), 5_000);
+  });
+
+  it('startWatching() a second time is a no-op: one change notification per file change, no watcher left after dispose', async () => {
+    const file = path.join(dir, 'appsettings.json');
+    writeFileSync(file, JSON.stringify({ Level: '1' }));
+    const json = new JsonFileProvider(file, { reloadOnChange: true, reloadDelayMs: 50 });
+    let watchers = 0;
+    // The real file provider, counting the watchers the root starts and stops.
+    const counted: ConfigurationProvider = {
+      name: json.name,
+      load: () => json.load(),
+      watch: (sink) => {
+        watchers++;
+        const stop = json.watch(sink);
+        return () => {
+          watchers--;
+          stop();
+        };
+      },
+    };
+    config = await new ConfigurationBuilder().add(counted).build();
+    config.startWatching();
+    expect(watchers).toBe(1);
+    const changes: Array<string | null | undefined> = [];
+    config.onChange((c) => changes.push(c.get('Level')));
+
+    writeFileSync(file, JSON.stringify({ Level: '2' }));
+    await until(() => (changes.length > 0 ? true : undefined));
+    // Long enough for a second watcher's debounced reload to have landed too.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(changes).toEqual(['2']);
+
+    await config.dispose();
+    expect(watchers).toBe(0);
+    config.startWatching();
+    expect(watchers).toBe(0);
   });
 
   it('dispose() lets a process that watched files and polled exit on its own', async () => {
