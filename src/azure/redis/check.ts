@@ -1,7 +1,6 @@
 import { ConfigurationError } from '../../core/errors.js';
 import type { ConfigurationRoot } from '../../core/root.js';
-import { createRedisClient, type CreateRedisClientOptions } from './client.js';
-import { RedisConnectionError } from './errors.js';
+import { createRedisClient, redisOperationError, type CreateRedisClientOptions } from './client.js';
 import { findRedisSettings, type GetRedisSettingsOptions } from './settings.js';
 import { formatHostPort, type RedisSettings } from './types.js';
 
@@ -62,11 +61,7 @@ export async function checkRedis(
       client.destroy();
     }
   } catch (err) {
-    errors.push(
-      err instanceof ConfigurationError
-        ? err
-        : new RedisConnectionError(`Redis PING to ${formatHostPort(settings.host, settings.port)} failed: ${err instanceof Error ? err.name : 'error'}`),
-    );
+    errors.push(err instanceof ConfigurationError ? err : redisOperationError(settings, 'Could not PING', err));
   }
   return { lines, errors };
 }

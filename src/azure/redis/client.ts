@@ -7,9 +7,9 @@ import type { TokenCredential, TokenCredentialOptions } from '@azure/identity';
 import type { RedisClientOptions, RedisClientType } from 'redis';
 import type { TokenManagerConfig } from '@redis/client/dist/lib/authx/token-manager.js';
 import type { BasicAuth } from '@redis/client/dist/lib/authx/credentials-provider.js';
-import { hideCredentialInternals, scrubSecrets } from '../../core/secrets.js';
+import { hideCredentialInternals, isSecretKey, scrubSecrets } from '../../core/secrets.js';
 import { RedisConnectionError, RedisSettingsError } from './errors.js';
-import { formatHostPort, isEntraAuth, type RedisAuth, type RedisSettings } from './types.js';
+import { describeRedisSources, formatHostPort, isEntraAuth, type RedisAuth, type RedisSettings } from './types.js';
 
 /** The Microsoft Entra scope of Azure Cache for Redis and Azure Managed Redis. */
 export const REDIS_ENTRA_SCOPE = 'https://redis.azure.com/.default';
@@ -86,6 +86,84 @@ function describeCause(err: unknown, secrets: SecretBag): string {
     return secrets.scrub(typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text);
   }
   return secrets.scrub(String(err));
+}
+
+/** A server reply (`WRONGPASS …`, `NOAUTH …`): node-redis's `ErrorReply` and its subclasses (`SimpleError`). */
+function isReplyError(err: Error): boolean {
+  for (let p = Object.getPrototypeOf(err); p && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
+    if (p.constructor?.name === 'ErrorReply') return true;
+  }
+  return false;
+}
+
+function causeCodeOf(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code !== '') return code;
+  // A reply carries its code as the first word of the message, as Redis sends it.
+  if (isReplyError(err)) return /^[A-Z][A-Z0-9_-]*\b/.exec(err.message)?.[0] ?? nameOf(err);
+  return nameOf(err);
+}
+
+/** node-redis leaves `name` as `Error` on some of its classes (`ConnectionTimeoutError`): prefer the class name then. */
+function nameOf(err: Error): string {
+  return err.name === 'Error' && err.constructor?.name ? err.constructor.name : err.name;
+}
+
+/**
+ * A copy of the cause with only its name, code and scrubbed first line: node-redis and TLS errors
+ * can hold sockets and options, and a reply or credential error could quote what was sent.
+ */
+function sanitizedCause(err: unknown, secrets: SecretBag): Error {
+  const copy = new Error(describeCause(err, secrets).split('\n')[0]);
+  if (err instanceof Error) {
+    copy.name = nameOf(err);
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code });
+  }
+  return copy;
+}
+
+/**
+ * A connect, PING or re-authentication failure as a `RedisConnectionError` that says where the
+ * settings came from (key and provider, as the settings reader found them) next to the host and
+ * port, with the cause's code kept and every known secret scrubbed. `key` is the credential's key
+ * when the server refused the credential, else the first key (the host's, usually).
+ */
+function connectionError(
+  settings: RedisSettings,
+  what: string,
+  err: unknown,
+  secrets: SecretBag,
+  target?: { host: string; port: number; tls: boolean },
+): RedisConnectionError {
+  const at = formatHostPort(settings.host, settings.port);
+  const via = target && (target.host !== settings.host || target.port !== settings.port) ? ` via ${formatHostPort(target.host, target.port)}` : '';
+  const from = settings.sources.length > 0 ? `; settings from ${describeRedisSources(settings.sources)}` : '';
+  const refused = err instanceof Error && isReplyError(err);
+  const main = (refused ? settings.sources.find((s) => isSecretKey(s.key)) : undefined) ?? settings.sources[0];
+  const causeCode = causeCodeOf(err);
+  return new RedisConnectionError(
+    secrets.scrub(`${what} Redis at ${at}${via} (${(target?.tls ?? settings.tls) ? 'TLS' : 'no TLS'}, ${authLabel(settings.auth)}${from}): ${describeCause(err, secrets)}`),
+    {
+      keys: settings.sources.map((s) => s.key),
+      ...(main ? { key: main.key, ...(main.provider !== undefined ? { provider: main.provider } : {}), ...(main.source !== undefined ? { source: main.source } : {}) } : {}),
+      ...(causeCode !== undefined ? { causeCode } : {}),
+      cause: sanitizedCause(err, secrets),
+    },
+  );
+}
+
+/** For `checkRedis`: a PING (or anything after connecting) that failed, described like a connect failure. */
+export function redisOperationError(settings: RedisSettings, what: string, err: unknown): RedisConnectionError {
+  return connectionError(settings, what, err, secretsOf(settings));
+}
+
+function secretsOf(settings: RedisSettings): SecretBag {
+  const secrets = new SecretBag();
+  if (settings.auth.kind === 'accessKey') secrets.add(settings.auth.password);
+  if (settings.auth.kind === 'servicePrincipal') secrets.add(settings.auth.clientSecret);
+  return secrets;
 }
 
 /** Builds the `@azure/identity` credential the settings call for. */
@@ -172,15 +250,19 @@ export async function createRedisClient(settings: RedisSettings, options: Create
   }
   const { createClient } = await import('redis');
   const auth = settings.auth;
-  const secrets = new SecretBag();
-  if (auth.kind === 'accessKey') secrets.add(auth.password);
-  if (auth.kind === 'servicePrincipal') secrets.add(auth.clientSecret);
+  const secrets = secretsOf(settings);
 
   const overrides = options.socket ?? {};
   const tls = overrides.tls ?? settings.tls;
   if (isEntraAuth(auth) && !tls) {
     throw new RedisSettingsError(`Microsoft Entra ID authentication to ${settings.host} needs TLS; the settings or socket options turn it off.`);
   }
+  // Where the socket really goes (a socket override can redirect it), for error messages.
+  const target = {
+    host: typeof overrides.host === 'string' ? overrides.host : settings.host,
+    port: typeof overrides.port === 'number' ? overrides.port : settings.port,
+    tls: Boolean(tls),
+  };
   let everReady = false;
   const userStrategy = overrides.reconnectStrategy as ((retries: number, cause: Error) => false | Error | number) | number | false | undefined;
   const connectRetry = typeof settings.options.connectRetry === 'number' ? settings.options.connectRetry : 3;
@@ -206,9 +288,7 @@ export async function createRedisClient(settings: RedisSettings, options: Create
   };
 
   const reportReauth = (error: unknown) => {
-    const wrapped = new RedisConnectionError(
-      `Re-authentication to Redis at ${formatHostPort(settings.host, settings.port)} (${authLabel(auth)}) failed: ${describeCause(error, secrets)}`,
-    );
+    const wrapped = connectionError(settings, 'Could not re-authenticate to', error, secrets, target);
     if (options.onReAuthenticationError) options.onReAuthenticationError(wrapped);
     else if (client.listenerCount('error') > 0) client.emit('error', wrapped);
     else process.emitWarning(wrapped.message, 'RedisReAuthenticationWarning');
@@ -249,10 +329,7 @@ export async function createRedisClient(settings: RedisSettings, options: Create
     } catch {
       // nothing left to release
     }
-    throw new RedisConnectionError(
-      `Could not connect to Redis at ${formatHostPort(settings.host, settings.port)} (${tls ? 'TLS' : 'no TLS'}, ${authLabel(auth)}): ${describeCause(err, secrets)}`,
-      { ...(settings.sources[0] ? { key: settings.sources[0].key, ...(settings.sources[0].provider ? { provider: settings.sources[0].provider } : {}) } : {}) },
-    );
+    throw connectionError(settings, 'Could not connect to', err, secrets, target);
   } finally {
     client.off('error', swallow);
   }

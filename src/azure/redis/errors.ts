@@ -22,9 +22,22 @@ export class RedisSettingsError extends ConfigurationError {
   }
 }
 
-/** Connecting or authenticating to Redis failed (the message never carries a password or token). */
+/**
+ * Connecting or authenticating to Redis failed. The message names the host and port and the
+ * configuration keys and providers the settings came from; it never carries a password or token.
+ */
 export class RedisConnectionError extends ConfigurationError {
-  constructor(message: string, details: ConfigurationErrorDetails = {}) {
+  /** Every configuration key the settings were read from. */
+  readonly keys: readonly string[];
+  /**
+   * What the underlying failure was: a Node error code (`ECONNREFUSED`, `ENOTFOUND`,
+   * `ERR_TLS_CERT_ALTNAME_INVALID`), a Redis reply's code (`WRONGPASS`, `NOAUTH`) or, for errors
+   * with neither, their name (`ConnectionTimeoutError`). Also kept as `cause.code` where the cause had one.
+   */
+  readonly causeCode?: string;
+  constructor(message: string, details: ConfigurationErrorDetails & { keys?: readonly string[]; causeCode?: string } = {}) {
     super(message, 'REDIS_CONNECTION', details);
+    this.keys = details.keys ?? (details.key !== undefined ? [details.key] : []);
+    if (details.causeCode !== undefined) this.causeCode = details.causeCode;
   }
 }

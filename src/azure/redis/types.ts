@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { describeOrigin } from '../../core/errors.js';
 import { redactedText } from '../../core/secrets.js';
 
 /** How a client proves who it is to the cache. */
@@ -100,6 +101,30 @@ export function redactedSettings(settings: RedisSettings): Record<string, unknow
   out.options = settings.options;
   out.sources = settings.sources.map((s) => s.key);
   return out;
+}
+
+/**
+ * Where settings came from, for error messages, grouped by provider:
+ * `'Redis:Host', 'Redis:Password' from JsonConfigurationProvider for '/app/appsettings.json' (Optional)`,
+ * `'AZURE_REDIS_HOST' [env AZURE_REDIS_HOST], 'AZURE_REDIS_PASSWORD' [env AZURE_REDIS_PASSWORD] from EnvironmentVariablesConfigurationProvider`.
+ * Empty for settings parsed in code. Keys and provenance only, never a value.
+ */
+export function describeRedisSources(sources: readonly RedisSettingSource[]): string {
+  const byProvider = new Map<string | undefined, RedisSettingSource[]>();
+  for (const s of sources) {
+    const list = byProvider.get(s.provider);
+    if (list) list.push(s);
+    else byProvider.set(s.provider, [s]);
+  }
+  return [...byProvider]
+    .map(([provider, list]) => {
+      const shared = list.every((s) => s.source === list[0]!.source) ? list[0]!.source : undefined;
+      const keys = list.map((s) => `'${s.key}'${shared === undefined && s.source !== undefined ? ` [${s.source}]` : ''}`).join(', ');
+      // A file provider's name already quotes its path (as debugView, do not repeat it).
+      const source = shared !== undefined && !provider?.includes(`'${shared}'`) ? shared : undefined;
+      return `${keys} from ${describeOrigin({ ...(provider !== undefined ? { provider } : {}), ...(source !== undefined ? { source } : {}) })}`;
+    })
+    .join('; ');
 }
 
 export function formatHostPort(host: string, port: number): string {
