@@ -9,7 +9,7 @@ import {
 import { SignalRConnectionStringError } from '../../src/azure/signalr/errors.js';
 import { ConnectionStringError, ConfigurationError } from '../../src/core/errors.js';
 import { fingerprint } from '../../src/core/secrets.js';
-import { captureError, CLIENT_SECRET, DEFAULT_KEY, expectNothingLeaked, KEY_B, recordShown } from './leaks.js';
+import { captureError, CLIENT_SECRET, DEFAULT_KEY, expectNothingLeaked, KEY_B, recordShown, URL_PASSWORD, URL_USER } from './leaks.js';
 
 // Vectors from Azure/azure-signalr ConnectionStringParserTests and ServiceEndpointFacts. Where the
 // SDK tests use `AccessKey=bbb`, a longer distinctive key stands in so leaks can be detected.
@@ -419,5 +419,43 @@ describe('immutability and redaction', () => {
     expect(err.message).not.toContain(CLIENT_SECRET);
     expect(err.message).not.toContain(KEY_B);
     if (text.includes('abcdefgh')) expect(err.message).not.toContain('abcdefgh');
+  });
+});
+
+describe('user info in URLs', () => {
+  const USERINFO = `${URL_USER}:${URL_PASSWORD}@`;
+
+  it('is accepted, as the SDK does, and dropped from every URL the connection holds', () => {
+    const c = parseSignalRConnectionString(
+      `Endpoint=https://${USERINFO}res.service.signalr.net:8443;AccessKey=${DEFAULT_KEY};Version=1.0;` +
+        `ClientEndpoint=https://${USERINFO}gw.example/p;ServerEndpoint=http://${URL_USER}@srv.example`,
+    );
+    expect([c.endpoint, c.port, c.serviceUrl, c.audienceBaseUrl, c.clientEndpoint, c.serverEndpoint]).toEqual([
+      'https://res.service.signalr.net:8443', 8443, 'https://res.service.signalr.net:8443/', 'https://res.service.signalr.net/',
+      'https://gw.example/p', 'http://srv.example/',
+    ]);
+    const plain = parseSignalRConnectionString(`Endpoint=https://${USERINFO}res.service.signalr.net;AuthType=azure.msi`);
+    expect([plain.effectiveClientEndpoint, plain.effectiveServerEndpoint]).toEqual(['https://res.service.signalr.net/', 'https://res.service.signalr.net/']);
+    for (const x of [c, plain]) {
+      recordShown(x);
+      const shown = [x.redacted(), String(x), JSON.stringify(x), inspect(x, { showHidden: true, getters: true, depth: 5 }), x.effectiveClientEndpoint, x.effectiveServerEndpoint];
+      for (const text of shown) for (const s of [URL_USER, URL_PASSWORD]) expect(text).not.toContain(s);
+    }
+  });
+
+  it('keeps the Port override', () => {
+    const c = parseSignalRConnectionString(`Endpoint=http://${USERINFO}aaa:500;AccessKey=${DEFAULT_KEY};Port=8080`);
+    expect([c.endpoint, c.serviceUrl]).toEqual(['http://aaa:8080', 'http://aaa:8080/']);
+  });
+
+  it.each([
+    ['an invalid Version that is the password', `Endpoint=https://${USERINFO}aaa;AccessKey=${DEFAULT_KEY};Version=${URL_PASSWORD}`],
+    ['an invalid Version that is the user', `Endpoint=https://${USERINFO}aaa;AccessKey=${DEFAULT_KEY};Version=${URL_USER}`],
+    ['an invalid Port', `Endpoint=https://${USERINFO}aaa;AccessKey=${DEFAULT_KEY};Port=0`],
+    ['an invalid ClientEndpoint', `Endpoint=https://aaa;AccessKey=${DEFAULT_KEY};ClientEndpoint=ftp://${USERINFO}gw`],
+    ['a missing tenant', `Endpoint=https://${USERINFO}aaa;AuthType=azure.app;ClientId=c;ClientSecret=${CLIENT_SECRET}`],
+  ])('is never echoed in an error: %s', (_label, text) => {
+    const err = parseError(text);
+    for (const s of [URL_USER, URL_PASSWORD]) expect(err.message).not.toContain(s);
   });
 });

@@ -19,7 +19,7 @@ import {
 } from '../../src/azure/signalr/endpoints.js';
 import { SignalRConnectionStringError, SignalREndpointsError } from '../../src/azure/signalr/errors.js';
 import { checkSignalR } from '../../src/azure/signalr/check.js';
-import { captureError, CLIENT_SECRET, DEFAULT_KEY, expectNothingLeaked, KEY_B, KEY_C, recordError, recordShown } from './leaks.js';
+import { captureError, CLIENT_SECRET, DEFAULT_KEY, expectNothingLeaked, KEY_B, KEY_C, recordError, recordShown, URL_PASSWORD, URL_USER } from './leaks.js';
 
 // ServiceOptionsSetupFacts.FakeConnectionString and friends
 const FAKE = `Endpoint=http://fake;AccessKey=${DEFAULT_KEY};Port=8080;Version=1.0`;
@@ -445,5 +445,52 @@ describe('checkSignalR', () => {
     const onlySecondary = checkSignalR(await memory({ [`${CS_KEY}:a:secondary`]: cs('a') }));
     expect(onlySecondary.lines).toHaveLength(1);
     expect(onlySecondary.errors.map((e) => e.code)).toEqual(['SIGNALR_NO_PRIMARY']);
+  });
+});
+
+describe('user info in endpoint URLs', () => {
+  const USERINFO = `${URL_USER}:${URL_PASSWORD}@`;
+
+  it('appears in no endpoint, check line, error, explain or debug output', async () => {
+    const config = await memory({
+      [CS_KEY]: `Endpoint=https://${USERINFO}main.service.signalr.net;AccessKey=${DEFAULT_KEY};ClientEndpoint=https://${USERINFO}gw.example`,
+      [`${CS_KEY}:east:secondary`]: `Endpoint=https://${USERINFO}east.service.signalr.net;AuthType=azure.msi`,
+      'Azure:SignalR:Endpoints:mi:serviceUri': `https://${USERINFO}mi.service.signalr.net`,
+      'Azure:SignalR:Endpoints:mi:serverEndpoint': `https://${USERINFO}srv.example/hub/`,
+    });
+    const endpoints = getSignalREndpoints(config);
+    expect(endpoints.map((e) => [e.name, e.endpoint, e.connection.effectiveClientEndpoint, e.connection.effectiveServerEndpoint])).toEqual([
+      ['', 'https://main.service.signalr.net', 'https://gw.example/', 'https://main.service.signalr.net/'],
+      ['east', 'https://east.service.signalr.net', 'https://east.service.signalr.net/', 'https://east.service.signalr.net/'],
+      ['mi', 'https://mi.service.signalr.net', 'https://mi.service.signalr.net/', 'https://srv.example/hub/'],
+    ]);
+    const { lines, errors } = checkSignalR(config);
+    expect(errors).toEqual([]);
+    expect(lines).toHaveLength(3);
+    const shown = [
+      ...lines,
+      ...endpoints.flatMap((e) => [String(e), e.redacted(), inspect(e, { showHidden: true, getters: true, depth: 9 }), JSON.stringify(e)]),
+      config.debugView(),
+      ...[CS_KEY, `${CS_KEY}:east:secondary`, 'Azure:SignalR:Endpoints:mi:serviceUri', 'Azure:SignalR:Endpoints:mi:serverEndpoint'].map((k) => JSON.stringify(config.explain(k))),
+    ];
+    recordShown(endpoints);
+    for (const text of shown) for (const s of [URL_USER, URL_PASSWORD]) expect(text).not.toContain(s);
+  });
+
+  it('appears in no error about an invalid entry', async () => {
+    const config = await memory({
+      [CS_KEY]: `Endpoint=https://${USERINFO}main.service.signalr.net;AccessKey=${DEFAULT_KEY};Version=${URL_PASSWORD}`,
+      'Azure:SignalR:Endpoints:x:serviceUri': `ftp://${USERINFO}x`,
+      'Azure:SignalR:Endpoints:y:serviceUri': `https://${USERINFO}y`,
+      'Azure:SignalR:Endpoints:y:clientEndpoint': `gw://${USERINFO}`,
+      'Azure:SignalR:Endpoints:z:secondary': `Endpoint=https://${USERINFO}z;AccessKey=${DEFAULT_KEY}`,
+    });
+    const { errors } = checkSignalR(config);
+    expect(errors.map((e) => e.key)).toEqual([CS_KEY, 'Azure:SignalR:Endpoints:x:serviceUri', 'Azure:SignalR:Endpoints:y:clientEndpoint']);
+    errors.forEach(recordError);
+    for (const e of errors) for (const s of [URL_USER, URL_PASSWORD]) expect(`${e.message} ${inspect(e)} ${JSON.stringify(e)}`).not.toContain(s);
+    const onlySecondary = checkSignalR(await memory({ 'Azure:SignalR:Endpoints:z:secondary': `Endpoint=https://${USERINFO}z;AccessKey=${DEFAULT_KEY}` }));
+    expect(onlySecondary.errors.map((e) => e.code)).toEqual(['SIGNALR_NO_PRIMARY']);
+    onlySecondary.errors.forEach(recordError);
   });
 });

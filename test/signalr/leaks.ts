@@ -12,7 +12,10 @@ export const DEFAULT_KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 export const KEY_B = 'Zm9vYmFyLWJiYi1zaWduYWxyLWtleQ==x7Qp';
 export const KEY_C = 'OPQRSTUVWXYZ0123456780ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456780';
 export const CLIENT_SECRET = 'sp~Secret.0f9e8d7c6b5a4321_zz';
-export const SECRETS = [DEFAULT_KEY, KEY_B, KEY_C, CLIENT_SECRET];
+/** User info written into an endpoint URL (`https://URL_USER:URL_PASSWORD@host`). The password is also a valid-looking Version. */
+export const URL_USER = 'svc-user-5d2a';
+export const URL_PASSWORD = 'Pa55.word-in-url-9b7e';
+export const SECRETS = [DEFAULT_KEY, KEY_B, KEY_C, CLIENT_SECRET, URL_USER, URL_PASSWORD];
 
 const shown: string[] = [];
 

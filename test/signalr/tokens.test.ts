@@ -9,7 +9,7 @@ import { parseSignalRConnectionString } from '../../src/azure/signalr/connection
 import { createServiceEndpoint } from '../../src/azure/signalr/endpoints.js';
 import { SignalRAuthError } from '../../src/azure/signalr/errors.js';
 import { generateAccessToken, negotiate, restApi, REST_API_VERSION, USER_ID_CLAIM } from '../../src/azure/signalr/tokens.js';
-import { captureErrorAsync, DEFAULT_KEY, expectNothingLeaked, KEY_B, recordShown } from './leaks.js';
+import { captureErrorAsync, DEFAULT_KEY, expectNothingLeaked, KEY_B, recordShown, URL_PASSWORD, URL_USER } from './leaks.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -197,5 +197,22 @@ describe('a negotiate handler on node:http (the README example)', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('user info in the Endpoint URL', () => {
+  it('reaches no negotiate URL, REST URL or token audience', async () => {
+    const c = parseSignalRConnectionString(`Endpoint=https://${URL_USER}:${URL_PASSWORD}@res.service.signalr.net:8443;AccessKey=${DEFAULT_KEY}`);
+    const n = await negotiate(c, 'Chat');
+    expect(n.url).toBe('https://res.service.signalr.net:8443/client/?hub=chat');
+    await verify(n.accessToken, DEFAULT_KEY, 'https://res.service.signalr.net/client/?hub=chat');
+    const api = await restApi(c, 'Chat', { serverName: 's' });
+    expect(api.baseUrl).toBe('https://res.service.signalr.net:8443/api/hubs/chat');
+    const r = await api.request('/:send');
+    await verify(r.accessToken, DEFAULT_KEY, 'https://res.service.signalr.net/api/hubs/chat/:send');
+    const shown = [n.url, r.url, api.baseUrl, ...[n.accessToken, api.accessToken, r.accessToken].map((t) => Buffer.from(t.split('.')[1]!, 'base64url').toString())];
+    recordShown(api);
+    recordShown(n);
+    for (const text of shown) for (const s of [URL_USER, URL_PASSWORD]) expect(text).not.toContain(s);
   });
 });

@@ -68,6 +68,21 @@ describe('ServiceEndpointFacts', () => {
   });
 });
 
+// No SDK test writes user info in Endpoint. src/Microsoft.Azure.SignalR.Common/Endpoints/ServiceEndpoint.cs
+// (BuildEndpointString, BuildAudienceBaseUrlEndWithSlash) builds Endpoint, ToString() and audiences from
+// scheme, host and port only; the negotiate URL, where the SDK keeps it, is a deliberate difference.
+describe('user info in Endpoint (ServiceEndpoint.cs, code-derived)', () => {
+  it.each([
+    ['Endpoint=https://user:pw-9e1c@aaa;AccessKey={k}', 'https://aaa', '(Primary)https://aaa', 'https://aaa/'],
+    ['Endpoint=http://user:pw-9e1c@aaa:500;AccessKey={k};Port=8080', 'http://aaa:8080', '(Primary)http://aaa:8080', 'http://aaa/'],
+  ])('%s → Endpoint %s, ToString %s, audience base %s', (text, endpoint, shown, audience) => {
+    const e = createServiceEndpoint(text.replace('{k}', DEFAULT_KEY));
+    expect([e.endpoint, String(e), e.connection.audienceBaseUrl]).toEqual([endpoint, shown, audience]);
+    expect(JSON.stringify(e)).not.toContain('pw-9e1c');
+    recordShown(e);
+  });
+});
+
 describe('ServiceEndpoint.ToString (as RunAzureSignalRTests and ServiceMessageTests log it)', () => {
   it.each<[string, { name?: string; type?: 'primary' | 'secondary' }, string]>([
     ['Endpoint=http://localhost3;AccessKey={k};Version=1.0', { name: 'tt3' }, '[tt3](Primary)http://localhost3'],

@@ -144,14 +144,14 @@ export class SignalRConnection {
   readonly auth: SignalRAuth;
 
   constructor(init: SignalRConnectionInit) {
-    const url = init.serviceUrl;
+    const url = withoutUserInfo(init.serviceUrl);
     this.endpoint = `${url.protocol}//${url.host}`;
     this.port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
     this.serviceUrl = url.href;
     this.audienceBaseUrl = `${url.protocol}//${url.hostname}/`;
     if (init.version !== undefined) this.version = init.version;
-    if (init.clientEndpoint !== undefined) this.clientEndpoint = init.clientEndpoint.href;
-    if (init.serverEndpoint !== undefined) this.serverEndpoint = init.serverEndpoint.href;
+    if (init.clientEndpoint !== undefined) this.clientEndpoint = withoutUserInfo(init.clientEndpoint).href;
+    if (init.serverEndpoint !== undefined) this.serverEndpoint = withoutUserInfo(init.serverEndpoint).href;
     Object.freeze(init.auth);
     this.auth = init.auth;
     Object.freeze(this);
@@ -218,6 +218,19 @@ export class SignalRConnection {
 
 function authJson(auth: SignalRAuth): object {
   return auth instanceof AccessKeyAuth || auth instanceof ApplicationAuth ? auth.toJSON() : { ...auth };
+}
+
+/**
+ * A copy of the URL without `user:password@`. The SDK accepts user info, leaves it out of
+ * `Endpoint` and audiences but keeps it in the client and server URLs, so negotiate would hand it
+ * to every client; the service authenticates nothing with it, so it is dropped everywhere.
+ */
+function withoutUserInfo(url: URL): URL {
+  if (url.username === '' && url.password === '') return url;
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy;
 }
 
 // ---- parsing -----------------------------------------------------------------------------------
@@ -328,6 +341,10 @@ export function parseSignalRConnectionString(text: string): SignalRConnection {
   for (const m of text.matchAll(/(?:^|;)\s*(?:accesskey|clientsecret)\s*=([^;]*)/gi)) {
     const v = m[1]!.trim();
     if (v) secrets.push(v);
+  }
+  // User info in any URL (`https://user:password@host`), whole and by part.
+  for (const m of text.matchAll(/:\/\/([^/?#@;\s]+)@/g)) {
+    secrets.push(m[1]!, ...m[1]!.split(':').filter(Boolean));
   }
 
   const dict = toDictionary(text, fail);
