@@ -13,8 +13,14 @@ export interface RetryOptions {
   maxRetries?: number;
   /** First backoff step when the service gave no delay. Default 250 ms. */
   baseDelayMs?: number;
-  /** Upper bound for one backoff wait. Server-given delays are honoured as given (bound them with the abort signal). Default 30 s. */
+  /** Upper bound for one backoff wait. Server-given delays are honoured as given (bound them with the abort signal or `retryAfterDeadline`). Default 30 s. */
   maxDelayMs?: number;
+  /**
+   * A time (`Date.now()` scale) that no server-given wait may run past: when `Retry-After` points
+   * beyond it, the error is thrown at once rather than waited out. Calls that share one deadline
+   * share one budget. Backoff waits are not affected. Default: none.
+   */
+  retryAfterDeadline?: number;
   /** Stops waiting and retrying; the pending wait rejects with the signal's reason. */
   abortSignal?: AbortSignal;
   /** Decides whether an error is worth another attempt. Default: `isTransientError`. */
@@ -182,6 +188,7 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
       if (options.abortSignal?.aborted) throw error;
       if (attempt >= maxRetries || !retryable(error)) throw error;
       const asked = retryAfterMs(error);
+      if (asked !== undefined && options.retryAfterDeadline !== undefined && Date.now() + asked > options.retryAfterDeadline) throw error;
       const delayMs = asked ?? backoffDelayMs(attempt, base, max, options.random);
       options.onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, options.abortSignal);

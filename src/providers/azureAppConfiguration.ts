@@ -41,6 +41,7 @@ import {
   pagesChanged,
   refreshBackoffMs,
   refreshIntervalMs,
+  refreshRetryAfterLimitMs,
   sentinelState,
   type RefreshOptions,
   type Sentinel,
@@ -98,6 +99,8 @@ interface State {
 interface LoadContext {
   signal: AbortSignal;
   maxRetries: number;
+  /** Refreshes only: no `Retry-After` is waited out past this time. */
+  retryAfterDeadline?: number;
   onRetry?: (error: unknown) => void;
 }
 
@@ -272,7 +275,11 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
   }
 
   async #refresh(): Promise<{ changed: boolean; data: Map<string, ProviderEntry> }> {
-    const ctx: LoadContext = { signal: this.#abort.signal, maxRetries: 3 };
+    const ctx: LoadContext = {
+      signal: this.#abort.signal,
+      maxRetries: 3,
+      retryAfterDeadline: Date.now() + refreshRetryAfterLimitMs(this.#intervalMs),
+    };
     const state = this.#state;
     try {
       if (!state) {
@@ -301,6 +308,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
       withRetry(() => operation(ctx.signal), {
         abortSignal: ctx.signal,
         maxRetries: ctx.maxRetries,
+        retryAfterDeadline: ctx.retryAfterDeadline,
         baseDelayMs: 250,
         maxDelayMs: 10_000,
         isRetryable: isTransientError,

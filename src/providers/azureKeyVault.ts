@@ -46,7 +46,7 @@ export interface AzureKeyVaultOptions {
   /** A failing start-up becomes a warning and an empty layer instead of an error. */
   optional?: boolean;
   /** Our retry layer's tuning (retries, backoff). */
-  retry?: Omit<RetryOptions, 'abortSignal'>;
+  retry?: Omit<RetryOptions, 'abortSignal' | 'retryAfterDeadline'>;
   /** Default `console`. */
   logger?: KeyVaultLogger;
 }

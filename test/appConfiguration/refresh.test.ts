@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startAppConfigurationEmulator, type AppConfigurationEmulator, type EmulatorSetting } from '../emulators/appConfiguration.js';
 import { AzureAppConfigurationProvider } from '../../src/providers/azureAppConfiguration.js';
-import { refreshBackoffMs } from '../../src/azure/appconfig/refresh.js';
+import { refreshBackoffMs, refreshRetryAfterLimitMs } from '../../src/azure/appconfig/refresh.js';
 import { RemoteProviderError } from '../../src/core/errors.js';
 import { buildRoot, hmacOptions, until } from './helpers.js';
 
@@ -33,6 +33,12 @@ describe('refresh options', () => {
     expect(refreshBackoffMs(30_000, 1, () => 1)).toBe(60_000);
     expect(refreshBackoffMs(30_000, 2, () => 0)).toBe(60_000);
     expect(refreshBackoffMs(30_000, 20, () => 1)).toBe(600_000);
+  });
+
+  it('waits out a Retry-After for at most the interval, and never over a minute', () => {
+    expect(refreshRetryAfterLimitMs(1_000)).toBe(1_000);
+    expect(refreshRetryAfterLimitMs(undefined)).toBe(30_000);
+    expect(refreshRetryAfterLimitMs(3_600_000)).toBe(60_000);
   });
 });
 
@@ -184,6 +190,54 @@ describe('failed refresh', () => {
     expect((errors[0] as RemoteProviderError).code).toBe('APP_CONFIGURATION_UNAVAILABLE');
     emu.faults.length = 0;
     await until(() => root.get('K:8') === 'after-outage', 30_000, 'recovery');
+    await root.dispose();
+  });
+
+  it('does not wait out a long Retry-After on a poll: onError at once, old data kept, a later poll picks the change up', async () => {
+    const { root } = await buildRoot(hmacOptions(emu, { selectors: [{ keyFilter: 'K:*' }], refresh: { intervalMs: 1000, sentinel: { key: 'Sentinel' } } }));
+    const errors: unknown[] = [];
+    root.onError((e) => errors.push(e));
+    emu.faults.push({ status: 429, retryAfterSeconds: 3600, route: 'get' });
+    emu.set([
+      { key: 'K:2', value: 'after-throttle' },
+      { key: 'Sentinel', value: '2' },
+    ]);
+    await until(() => emu.stats.faults === 1, 20_000, 'the throttled sentinel check');
+    const throttledAt = Date.now();
+    await until(() => errors.length >= 1, 5_000, 'onError');
+    expect(Date.now() - throttledAt).toBeLessThan(2_000);
+    const error = errors[0] as RemoteProviderError;
+    expect(error).toBeInstanceOf(RemoteProviderError);
+    expect(error).toMatchObject({ code: 'APP_CONFIGURATION_THROTTLED', statusCode: 429, source: new URL(emu.endpoint).host });
+    expect(error.message).toContain(`store '${new URL(emu.endpoint).host}'`);
+    expect(error.message).toContain('retry after 3600 s');
+    // The sentinel request was not repeated while the store asked for an hour's quiet.
+    expect(emu.requests.filter((r) => r.route === 'get' && r.status === 429)).toHaveLength(1);
+    expect(root.get('K:2')).toBe('v2');
+    await until(() => root.get('K:2') === 'after-throttle', 20_000, 'the next poll');
+    expect(errors).toHaveLength(1);
+    await root.dispose();
+  });
+
+  it('reload() honours a short Retry-After and rejects at once on one longer than the refresh waits', async () => {
+    const { root } = await buildRoot(hmacOptions(emu, { selectors: [{ keyFilter: 'K:*' }], refreshConcurrency: 1 }));
+    emu.faults.push({ status: 429, retryAfterSeconds: 1, route: 'list' });
+    emu.set({ key: 'K:1', value: 'after-short-throttle' });
+    await root.reload();
+    expect(root.get('K:1')).toBe('after-short-throttle');
+
+    const errors: unknown[] = [];
+    root.onError((e) => errors.push(e));
+    emu.faults.push({ status: 503, retryAfterSeconds: 3600, route: 'list' });
+    emu.set({ key: 'K:1', value: 'after-long-throttle' });
+    const started = Date.now();
+    const error = await root.reload().catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(error).toMatchObject({ code: 'APP_CONFIGURATION_UNAVAILABLE', statusCode: 503 });
+    expect(errors).toEqual([error]);
+    expect(root.get('K:1')).toBe('after-short-throttle');
+    await root.reload();
+    expect(root.get('K:1')).toBe('after-long-throttle');
     await root.dispose();
   });
 });

@@ -3,7 +3,7 @@
  * status), with the SDK error kept only as a value-free copy.
  */
 import { ConfigurationError, RemoteProviderError } from '../../core/errors.js';
-import { isAbortError, statusOf } from '../retry.js';
+import { isAbortError, retryAfterMs, statusOf } from '../retry.js';
 import { sanitizedCause } from '../keyvault/errors.js';
 
 function codeFor(status: number | undefined): string {
@@ -25,7 +25,11 @@ export function appConfigurationError(error: unknown, operation: string, context
   if (error instanceof ConfigurationError) return error;
   const status = statusOf(error);
   const cause = sanitizedCause(error);
-  const reason = status !== undefined ? `HTTP ${status}` : isAbortError(error) ? 'the operation was aborted' : 'a network error';
+  const asked = retryAfterMs(error);
+  // The delay the final error asked for was never waited out: name it, so a refresh that gave up
+  // on a long Retry-After reads as throttling rather than an outage.
+  const retry = asked === undefined ? '' : ` (the store asked to retry after ${asked >= 1000 ? `${Math.round(asked / 1000)} s` : `${asked} ms`})`;
+  const reason = status !== undefined ? `HTTP ${status}${retry}` : isAbortError(error) ? 'the operation was aborted' : 'a network error';
   const detail = cause.message && cause.message !== reason ? `: ${cause.message.slice(0, 300)}` : '';
   return new RemoteProviderError(`Azure App Configuration store '${context.store}': ${operation} failed with ${reason}${detail}`, codeFor(status), {
     provider: context.provider,

@@ -19,6 +19,8 @@ export const DEFAULT_REFRESH_INTERVAL_MS = 30_000;
 export const MIN_REFRESH_INTERVAL_MS = 1_000;
 /** .NET backs a failing refresh off up to 10 minutes. */
 export const MAX_REFRESH_BACKOFF_MS = 10 * 60_000;
+/** The most one refresh waits for `Retry-After`s, whatever the interval (see `refreshRetryAfterLimitMs`). */
+export const MAX_REFRESH_RETRY_AFTER_MS = 60_000;
 
 export interface Sentinel {
   key: string;
@@ -71,6 +73,20 @@ export function refreshBackoffMs(intervalMs: number, failures: number, random: (
   if (failures <= 0) return intervalMs;
   const step = Math.min(MAX_REFRESH_BACKOFF_MS, intervalMs * 2 ** failures);
   return Math.round(step / 2 + (random() * step) / 2);
+}
+
+/**
+ * How long one refresh (a poll or `reload()`) may spend waiting out `Retry-After`s, all its requests
+ * together. Refreshes run one at a time, so a refresh parked on a throttled store's `Retry-After:
+ * 3600` would hold every poll and `reload()` behind it for an hour with nothing reported. A wait
+ * past the interval buys nothing, since the next check would be due by then, so past this limit the
+ * refresh fails at once: `onError` hears the status and store, the last good data stays, and the
+ * refresh backoff picks the next try. Shorter throttles are still waited out unseen. Capped at a
+ * minute so that with a long interval a `reload()` still answers promptly; without `refresh`
+ * (`reload()` only) the default interval applies.
+ */
+export function refreshRetryAfterLimitMs(intervalMs: number | undefined): number {
+  return Math.min(intervalMs ?? DEFAULT_REFRESH_INTERVAL_MS, MAX_REFRESH_RETRY_AFTER_MS);
 }
 
 /**

@@ -20,7 +20,7 @@ export interface KeyVaultSecretResolverOptions {
   clientOptions?: SecretClientOptions;
   /** Parallel fetches across all vaults. Default 16. */
   maxConcurrency?: number;
-  retry?: Omit<RetryOptions, 'abortSignal'>;
+  retry?: Omit<RetryOptions, 'abortSignal' | 'retryAfterDeadline'>;
 }
 
 export interface KeyVaultSecretId {
