@@ -20,8 +20,17 @@ export type ProviderData = ReadonlyMap<string, ProviderEntry>;
 
 /** What a watching provider reports to its root. */
 export interface ProviderWatchSink {
-  /** New data is ready; the root swaps it in atomically and fires `onChange`. */
-  update(data: ProviderData): void;
+  /**
+   * Call just before reading the source and pass the result to `update`, so the root can tell
+   * this read from a `reload()` running at the same time: data read earlier never replaces data
+   * read later. (A root's sink always has it; optional so a hand-written sink need not.)
+   */
+  readStarted?(): number;
+  /**
+   * New data is ready; the root swaps it in atomically and fires `onChange`, unless it already
+   * has data read after `version`. Without a version the data counts as read when reported.
+   */
+  update(data: ProviderData, version?: number): void;
   /** A reload failed; the root keeps the last good data and reports through `onError`. */
   error(err: unknown): void;
 }

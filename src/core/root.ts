@@ -5,6 +5,7 @@ import { combinePath, compareKeys, foldKey, KEY_DELIMITER } from './path.js';
 import type { ConfigurationProvider, ProviderData, ProviderEntry } from './provider.js';
 import { displayValue, isSecretKey, isSecretValue, MarkedSecretKeys, scrubSecrets } from './secrets.js';
 import { ConfigurationSection } from './section.js';
+import { ProviderVersions } from './versions.js';
 
 /** The winning value of one key, as the merged index holds it. */
 interface IndexEntry {
@@ -62,14 +63,14 @@ export class ConfigurationRoot {
   #stops: Array<() => void | Promise<void>> = [];
   #watching = false;
   #disposed = false;
-  /** Reloads started, and the latest of them whose data is in: an older reload that ends later is dropped. */
-  #reloadsStarted = 0;
-  #reloadApplied = 0;
+  /** When each provider's current data was read, so a slower, earlier read (reload or watcher) never replaces it. */
+  readonly #versions: ProviderVersions;
 
   /** Use `ConfigurationBuilder.build()`; this is public so custom builders can assemble a root. */
   constructor(providers: readonly ConfigurationProvider[], data: readonly ProviderData[]) {
     this.#providers = providers;
     this.#data = [...data];
+    this.#versions = new ProviderVersions(providers.length);
     this.#rebuild();
   }
 
@@ -226,10 +227,11 @@ export class ConfigurationRoot {
   /**
    * Reloads every provider. All or nothing: if any provider fails, every provider keeps its last good
    * data, `onError` listeners hear of each failure, and the promise rejects with the first one.
+   * A provider whose data was read after this reload began (by a watcher, or a later reload) keeps it.
    */
   async reload(): Promise<void> {
     this.#assertLive();
-    const generation = ++this.#reloadsStarted;
+    const version = this.#versions.next();
     const results = await Promise.allSettled(this.#providers.map((p) => p.load()));
     // Disposed meanwhile: nothing is listening, and the tree must not change any more.
     if (this.#disposed) return;
@@ -238,10 +240,15 @@ export class ConfigurationRoot {
       for (const { error, i } of failures) this.#emitError(error, this.#providers[i]!.name);
       throw failures[0]!.error;
     }
-    // Two overlapping reloads: when the later one has already swapped its data in, this older data is stale.
-    if (generation < this.#reloadApplied) return;
-    this.#reloadApplied = generation;
-    this.#data = results.map((r) => (r as PromiseFulfilledResult<ProviderData>).value);
+    const data = [...this.#data];
+    let changed = false;
+    results.forEach((r, i) => {
+      if (!this.#versions.accept(i, version)) return;
+      data[i] = (r as PromiseFulfilledResult<ProviderData>).value;
+      changed = true;
+    });
+    if (!changed) return;
+    this.#data = data;
     this.#rebuild();
     this.#emitChange();
   }
@@ -269,8 +276,10 @@ export class ConfigurationRoot {
     this.#providers.forEach((provider, i) => {
       if (!provider.watch) return;
       const stop = provider.watch({
-        update: (data) => {
+        readStarted: () => this.#versions.next(),
+        update: (data, version) => {
           if (this.#disposed) return;
+          if (!this.#versions.accept(i, version ?? this.#versions.next())) return;
           this.#data[i] = data;
           this.#rebuild();
           this.#emitChange();

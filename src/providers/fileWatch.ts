@@ -96,8 +96,10 @@ export function watchAndReload(file: string, reload: Reload, sink: ProviderWatch
       do {
         again = false;
         try {
+          // Taken before reading: a config.reload() whose read starts after this one must win over it.
+          const version = sink.readStarted?.();
           const data = await reload();
-          if (data !== undefined && !stopped) sink.update(data);
+          if (data !== undefined && !stopped) sink.update(data, version);
         } catch (err) {
           if (!stopped) sink.error(err);
         }

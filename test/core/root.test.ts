@@ -362,6 +362,47 @@ describe('overlapping reloads and dispose during a reload', () => {
     expect(config.get('A')).toBe('new');
   });
 
+  /** A DeferredProvider that also watches, so the test plays the watcher's part through its sink. */
+  class DeferredWatchedProvider extends DeferredProvider {
+    sink: ProviderWatchSink | undefined;
+    watch(sink: ProviderWatchSink) {
+      this.sink = sink;
+      return () => {};
+    }
+  }
+
+  it('a watcher update that lands while reload() is reading the same provider is not replaced by the reload\'s earlier read', async () => {
+    const p = new DeferredWatchedProvider();
+    const other = new ControlledProvider();
+    other.values = { B: 'old' };
+    const config = await new ConfigurationBuilder().add(p).add(other).build();
+    let changes = 0;
+    config.onChange(() => changes++);
+    other.values = { B: 'new' };
+    const reloading = config.reload(); // its read of p began now and is still running
+    p.sink!.update(providerData([{ key: 'A', value: 'from the watcher' }]));
+    expect(config.get('A')).toBe('from the watcher');
+    p.pending[0]!('read by the reload');
+    await reloading;
+    expect(config.get('A')).toBe('from the watcher');
+    // The reload is still all or nothing across providers: the other one's new data is in.
+    expect(config.get('B')).toBe('new');
+    expect(changes).toBe(2);
+  });
+
+  it('a watcher read that began before reload() and is reported after it does not replace the reload\'s data', async () => {
+    const p = new DeferredWatchedProvider();
+    const config = await new ConfigurationBuilder().add(p).build();
+    const earlierRead = p.sink!.readStarted!();
+    const reloading = config.reload();
+    p.pending[0]!('read by the reload');
+    await reloading;
+    p.sink!.update(providerData([{ key: 'A', value: 'read before the reload' }]), earlierRead);
+    expect(config.get('A')).toBe('read by the reload');
+    p.sink!.update(providerData([{ key: 'A', value: 'read after it' }]), p.sink!.readStarted!());
+    expect(config.get('A')).toBe('read after it');
+  });
+
   it('a reload that ends after dispose changes nothing', async () => {
     const p = new DeferredProvider();
     const config = await new ConfigurationBuilder().add(p).build();
