@@ -216,6 +216,48 @@ describe('from Azure:SignalR:Endpoints', () => {
   });
 });
 
+describe('identity-based entries with a secret or certificate but no tenant or client id', () => {
+  const base = 'Azure:SignalR:Endpoints:sp';
+  it.each<[string, Record<string, string>, string, string]>([
+    ['a secret without tenantId', { clientId: 'sp-client', clientSecret: CLIENT_SECRET }, 'clientSecret', 'tenantId'],
+    ['a secret without clientId', { tenantId: 'tenant-1', clientSecret: CLIENT_SECRET }, 'clientSecret', 'clientId'],
+    ['a secret alone', { clientSecret: CLIENT_SECRET }, 'clientSecret', 'clientId'],
+    ['a certificate without tenantId', { clientId: 'sp-client', clientCertificate: 'ABCDEF0123' }, 'clientCertificate', 'tenantId'],
+  ])('%s is an error naming the key and provider, not DefaultAzureCredential', async (_label, keys, given, missing) => {
+    const config = await new ConfigurationBuilder()
+      .addInMemory({ [`${base}:serviceUri`]: 'https://sp.service.signalr.net' })
+      .addEnvironmentVariables({ env: Object.fromEntries(Object.entries(keys).map(([k, v]) => [`Azure__SignalR__Endpoints__sp__${k}`, v])) })
+      .build();
+    const err = captureError(() => getSignalREndpoints(config)) as SignalREndpointsError;
+    expect(err).toBeInstanceOf(SignalREndpointsError);
+    expect(err.code).toBe('SIGNALR_ENDPOINT');
+    expect([err.key, err.provider, err.source]).toEqual([`${base}:${given}`, 'EnvironmentVariablesConfigurationProvider', `env Azure__SignalR__Endpoints__sp__${given}`]);
+    expect(err.keys).toEqual([`${base}:${given}`, `${base}:${missing}`]);
+    expect(err.message).toBe(
+      `Identity-based endpoint missing required properties ${missing}: '${given}' is set, so '${base}:${missing}' is needed as well ` +
+        `(configuration key '${base}:${given}' from EnvironmentVariablesConfigurationProvider (env Azure__SignalR__Endpoints__sp__${given})).`,
+    );
+    const { lines, errors } = checkSignalR(config);
+    expect([lines, errors.map((e) => e.message)]).toEqual([[], [err.message]]);
+    errors.forEach(recordError);
+    for (const text of [err.message, inspect(err, { depth: 9 }), JSON.stringify(err)]) expect(text).not.toContain(CLIENT_SECRET);
+  });
+
+  it('a managed identity, or ids without a secret, still need no tenant', async () => {
+    const config = await memory({
+      [`${base}:serviceUri`]: 'https://sp.service.signalr.net',
+      [`${base}:credential`]: 'managedidentity',
+      [`${base}:clientId`]: 'mi-client',
+      [`${base}:clientSecret`]: CLIENT_SECRET,
+      'Azure:SignalR:Endpoints:ids:serviceUri': 'https://ids.service.signalr.net',
+      'Azure:SignalR:Endpoints:ids:clientId': 'c',
+    });
+    const [ids, sp] = getSignalREndpoints(config);
+    expect(sp!.auth).toEqual({ kind: 'managedIdentity', authType: null, clientId: 'mi-client' });
+    expect(ids!.auth.kind).toBe('default');
+  });
+});
+
 describe('errors', () => {
   it('none configured: the SDK message, naming the default key', async () => {
     const cases: Array<Record<string, string>> = [{}, { [CS_KEY]: '' }, { 'Other:Key': 'x' }, { [`${CS_KEY}:a`]: '' }];

@@ -12,11 +12,11 @@ import { decodeJwt, jwtVerify } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigurationBuilder } from '../../src/core/builder.js';
 import type { ConfigurationRoot } from '../../src/core/root.js';
-import { parseSignalRConnectionString } from '../../src/azure/signalr/connectionString.js';
+import { ApplicationAuth, parseSignalRConnectionString } from '../../src/azure/signalr/connectionString.js';
 import { createServiceEndpoint, endpointsEqual, getSignalREndpoints } from '../../src/azure/signalr/endpoints.js';
 import { SignalRConnectionStringError, SignalREndpointsError } from '../../src/azure/signalr/errors.js';
 import { generateAccessToken, negotiate, restApi, SERVER_NAME_CLAIM } from '../../src/azure/signalr/tokens.js';
-import { captureError, captureErrorAsync, DEFAULT_KEY, expectNothingLeaked, recordShown } from '../signalr/leaks.js';
+import { captureError, captureErrorAsync, CLIENT_SECRET, DEFAULT_KEY, expectNothingLeaked, recordShown } from '../signalr/leaks.js';
 
 const memory = (values: Record<string, string>): Promise<ConfigurationRoot> => new ConfigurationBuilder().addInMemory(values).build();
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -182,6 +182,55 @@ describe('configuration (AddAzureSignalRFacts, ServiceManagerOptionsSetupFact, F
       ['eastus', 'http://localhost.signalr.com'],
       ['westus', 'http://localhost2.signalr.com'],
     ]);
+  });
+});
+
+describe('missing tenant id', () => {
+  // No SDK test covers it; src/Microsoft.Azure.SignalR.Common/Utilities/ConnectionStringParser.cs
+  // (BuildApplicationCredential, every version) checks clientId, then tenantId, before the secret or certificate.
+  it.each([
+    `endpoint=https://aaa;AuthType=azure.app;clientId=foo;clientSecret=${CLIENT_SECRET}`,
+    'endpoint=https://aaa;AuthType=azure.app;clientId=foo;clientCert=/usr/local/cert/app.pem',
+  ])('azure.app: %s', async (text) => {
+    const config = await memory({ 'Azure:SignalR:ConnectionString:app': text });
+    const err = captureError(() => getSignalREndpoints(config)) as SignalRConnectionStringError;
+    expect(err).toBeInstanceOf(SignalRConnectionStringError);
+    expect(err.message).toBe(
+      "Connection string missing required properties tenantId. (Parameter 'tenantId') (configuration key 'Azure:SignalR:ConnectionString:app' from MemoryConfigurationProvider)",
+    );
+    expect([err.property, err.key, err.provider]).toEqual(['tenantId', 'Azure:SignalR:ConnectionString:app', 'MemoryConfigurationProvider']);
+  });
+
+  // The identity-based form: azure-sdk-for-net sdk/extensions/Microsoft.Extensions.Azure/tests/ClientFactoryTests.cs
+  // bounds the new error: CreatesClientSecretCredentials, CreatesManagedServiceIdentityCredentialsWithClientId and
+  // CreatesDefaultAzureCredential (ids without a secret) still build a credential. Its ClientFactory.cs gives
+  // DefaultAzureCredential for a secret without tenantId; we refuse that (README, differences from the SDK).
+  const identity = (keys: Record<string, string>) =>
+    memory({ 'Azure:SignalR:Endpoints:e:serviceUri': 'https://e', ...Object.fromEntries(Object.entries(keys).map(([k, v]) => [`Azure:SignalR:Endpoints:e:${k}`, v])) });
+
+  it('CreatesClientSecretCredentials', async () => {
+    const [e] = getSignalREndpoints(await identity({ clientId: 'ConfigurationClientId', clientSecret: CLIENT_SECRET, tenantId: 'ConfigurationTenantId' }));
+    expect(e!.auth).toBeInstanceOf(ApplicationAuth);
+    const auth = e!.auth as ApplicationAuth;
+    expect([auth.clientId, auth.clientSecret, auth.tenantId]).toEqual(['ConfigurationClientId', CLIENT_SECRET, 'ConfigurationTenantId']);
+  });
+
+  it('CreatesManagedServiceIdentityCredentialsWithClientId', async () => {
+    const [e] = getSignalREndpoints(await identity({ clientId: 'ConfigurationClientId', credential: 'managedidentity' }));
+    expect(e!.auth).toEqual({ kind: 'managedIdentity', authType: null, clientId: 'ConfigurationClientId' });
+  });
+
+  it.each<Record<string, string>>([{ clientId: 'clientId' }, { tenantId: 'tenantId' }, { clientId: 'clientId', tenantId: 'tenantId' }])('CreatesDefaultAzureCredential: %o', async (keys) => {
+    const [e] = getSignalREndpoints(await identity(keys));
+    expect(e!.auth.kind).toBe('default');
+  });
+
+  it('a secret without tenantId: an error naming the key, not DefaultAzureCredential', async () => {
+    const config = await identity({ clientId: 'ConfigurationClientId', clientSecret: CLIENT_SECRET });
+    const err = captureError(() => getSignalREndpoints(config)) as SignalREndpointsError;
+    expect(err).toBeInstanceOf(SignalREndpointsError);
+    expect([err.code, err.key, err.provider]).toEqual(['SIGNALR_ENDPOINT', 'Azure:SignalR:Endpoints:e:clientSecret', 'MemoryConfigurationProvider']);
+    expect(err.message).toMatch(/^Identity-based endpoint missing required properties tenantId: /);
   });
 });
 

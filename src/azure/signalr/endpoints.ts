@@ -243,6 +243,21 @@ function identityAuth(config: SignalRConfigurationSource, base: string): SignalR
   if (read('credential')?.toLowerCase() === 'managedidentity') {
     return clientId === undefined ? { kind: 'managedIdentity', authType: null } : { kind: 'managedIdentity', authType: null, clientId };
   }
+  // Microsoft.Extensions.Azure ignores a secret or certificate that lacks an id and falls back to
+  // DefaultAzureCredential, which may sign in as another identity; the SDK's own parser
+  // (AuthType=azure.app) refuses the same gap, and so do we, checking clientId first as it does.
+  const credentialName = clientSecret !== undefined ? 'clientSecret' : read('clientCertificate') !== undefined ? 'clientCertificate' : undefined;
+  const missing = clientId === undefined ? 'clientId' : tenantId === undefined ? 'tenantId' : undefined;
+  if (credentialName !== undefined && missing !== undefined) {
+    const where = whereOf(config, combinePath(base, credentialName));
+    const missingKey = combinePath(base, missing);
+    throw new SignalREndpointsError(
+      `Identity-based endpoint missing required properties ${missing}: '${credentialName}' is set, so '${missingKey}' ` +
+        `is needed as well (${located(where)}).`,
+      'SIGNALR_ENDPOINT',
+      { ...where, keys: [where.key, missingKey] },
+    );
+  }
   if (tenantId !== undefined && clientId !== undefined && clientSecret !== undefined) {
     return new ApplicationAuth({ authType: null, tenantId, clientId, clientSecret });
   }
