@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigurationError, describeOrigin } from './core/errors.js';
+import { isSecretKey, isSecretValue, scrubSecrets } from './core/secrets.js';
 import type { ConfigurationRoot } from './core/root.js';
 import type { ConfigurationSection } from './core/section.js';
 import { loadConfig, resolveEnvironmentName, type LoadConfigOptions } from './loadConfig.js';
@@ -34,6 +35,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   const dashDash = argv.indexOf('--');
   const own = dashDash < 0 ? [...argv] : argv.slice(0, dashDash);
   const configArgs = dashDash < 0 ? [] : argv.slice(dashDash + 1);
+  let config: ConfigurationRoot | undefined;
+  // Every problem is reported through here, so none can print a secret, whatever quoted it.
+  const complain = (text: string, after = '') => io.stderr.write(`${scrubSecrets(text, secretCandidates(io.env, argv, config))}\n${after}`);
   let parsed;
   try {
     parsed = parseArgs({
@@ -49,7 +53,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       },
     });
   } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    complain(formatError(error), `\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -59,7 +63,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     return values.help || command === 'help' ? 0 : 2;
   }
   if (!['show', 'explain', 'check'].includes(command) || (command === 'explain' ? rest.length !== 1 : rest.length !== 0)) {
-    io.stderr.write(`Unknown command or arguments: ${positionals.join(' ')}\n\n${USAGE}`);
+    complain(`Unknown command or arguments: ${positionals.join(' ')}`, `\n${USAGE}`);
     return 2;
   }
 
@@ -67,29 +71,36 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   if (values.cwd !== undefined) options.cwd = values.cwd;
   if (values.environment !== undefined) options.environment = values.environment;
 
-  let config: ConfigurationRoot | undefined;
+  let code: number;
   try {
     config = await loadConfig(options);
     switch (command) {
       case 'show':
         show(config, io, values.json, values.all, resolveEnvironmentName(options, io.env));
-        return 0;
+        code = 0;
+        break;
       case 'explain':
-        return explain(config, rest[0]!, io, values.json);
+        code = explain(config, rest[0]!, io, values.json, complain);
+        break;
       default: {
         const result = await runChecks(config, { connect: values.connect });
         for (const line of result.lines) io.stdout.write(`${line}\n`);
-        for (const error of result.errors) io.stderr.write(`${formatError(error)}\n`);
+        for (const error of result.errors) complain(formatError(error));
         if (result.errors.length === 0) io.stdout.write('configuration ok\n');
-        return result.errors.length === 0 ? 0 : 1;
+        code = result.errors.length === 0 ? 0 : 1;
       }
     }
   } catch (error) {
-    io.stderr.write(`${formatError(error)}\n`);
-    return 1;
-  } finally {
-    await config?.dispose();
+    complain(formatError(error));
+    code = 1;
   }
+  try {
+    await config?.dispose();
+  } catch (error) {
+    complain(formatError(error));
+    code = 1;
+  }
+  return code;
 }
 
 /**
@@ -124,14 +135,14 @@ function show(config: ConfigurationRoot, io: CliIo, json: boolean, all: boolean,
   io.stdout.write(config.debugView({ include }));
 }
 
-function explain(config: ConfigurationRoot, key: string, io: CliIo, json: boolean): number {
+function explain(config: ConfigurationRoot, key: string, io: CliIo, json: boolean, complain: (text: string) => void): number {
   const explained = config.explain(key);
   if (json) {
     io.stdout.write(`${JSON.stringify(explained ?? null, null, 2)}\n`);
     return explained ? 0 : 1;
   }
   if (!explained) {
-    io.stderr.write(`No provider has the key '${key}'.\n`);
+    complain(`No provider has the key '${key}'.`);
     return 1;
   }
   io.stdout.write(`${explained.key} = ${explained.value ?? '(null)'}${explained.secret ? '   (secret)' : ''}\n`);
@@ -140,10 +151,77 @@ function explain(config: ConfigurationRoot, key: string, io: CliIo, json: boolea
   return 0;
 }
 
-/** Our errors carry no secret values; a foreign error is shown by its message only, without a stack. */
+/** A foreign error is shown by its message only, without a stack; the caller scrubs the text. */
 function formatError(error: unknown): string {
   if (error instanceof ConfigurationError) return `error [${error.code}]: ${error.message}`;
   return `error: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** App Service's connection-string variables (`SQLCONNSTR_db`, `CUSTOMCONNSTR_x`…): secret whatever the name. */
+const APP_SERVICE_CONNSTR = /^[a-z]*CONNSTR_/i;
+/** Keys inside a connection string or query whose value is the secret part. */
+const SECRET_PART = /^(?:password|pwd|accesskey|sharedaccesskey|sharedaccesssignature|accountkey|clientsecret|secret|token|sig)$/i;
+/** Shells' working directories: `pwd` reads as a password to `isSecretKey`, but redacting a path would garble every file name. */
+const NOT_SECRET = /^(?:OLD)?PWD$/i;
+const URL_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/@\s;,]*:([^/@\s;,]+)@/gi;
+
+/**
+ * The secret parts inside a value: `password=…` of `host:6380,password=…`, `AccessKey=…` of a SignalR
+ * string, `sig=…` of a SAS query, the password of `rediss://:pw@host`. A foreign message may quote
+ * one part without the rest (a parser complaining about a key), so each is redacted on its own too.
+ */
+function secretParts(value: string): string[] {
+  const parts: string[] = [];
+  const query = value.indexOf('?');
+  const pieces = [...value.split(/[;,]/), ...(query < 0 ? [] : value.slice(query + 1).split('&'))];
+  for (const piece of pieces) {
+    const eq = piece.indexOf('=');
+    if (eq <= 0) continue;
+    const part = piece.slice(eq + 1).trim();
+    if (part && (SECRET_PART.test(piece.slice(0, eq).trim()) || isSecretKey(piece.slice(0, eq).trim()))) parts.push(part);
+  }
+  for (const m of value.matchAll(URL_PASSWORD)) {
+    parts.push(m[1]!);
+    try {
+      parts.push(decodeURIComponent(m[1]!));
+    } catch {
+      // not percent-encoded text: the raw form is already listed
+    }
+  }
+  return parts;
+}
+
+/**
+ * The values no CLI output may show: environment variables and command-line arguments (ours and
+ * the configuration's, in every form the command-line layer accepts) that are secret by name or by
+ * shape, with their secret parts, and once a tree exists, its secret values. Our errors carry no
+ * secrets by design; this also covers foreign ones (SDKs, Node) that quote whatever they were given.
+ * Longest first, so a whole value is redacted as one before any part of it.
+ */
+function secretCandidates(env: NodeJS.ProcessEnv, argv: readonly string[], config?: ConfigurationRoot): string[] {
+  const found = new Set<string>();
+  const consider = (key: string | undefined, value: string | null | undefined, secret = false) => {
+    if (!value || (key !== undefined && NOT_SECRET.test(key))) return;
+    if (!secret && !isSecretValue(value) && !(key !== undefined && isSecretKey(key))) return;
+    found.add(value);
+    for (const part of secretParts(value)) found.add(part);
+  };
+  for (const [name, value] of Object.entries(env)) consider(name.replace(/__/g, ':'), value, APP_SERVICE_CONNSTR.test(name));
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const assigned = /^(?:--|-|\/)?([^=]+)=(.*)$/s.exec(arg);
+    if (assigned) consider(assigned[1], assigned[2]);
+    else if (/^(?:--|\/)./.test(arg) && i + 1 < argv.length) consider(arg.replace(/^(?:--|\/)/, ''), argv[i + 1]);
+    else consider(undefined, arg);
+  }
+  if (config) {
+    try {
+      for (const [key, value] of config.entries()) consider(key, value, value !== null && config.isSecret(key));
+    } catch {
+      // a tree that can no longer be read (disposed) adds nothing; the rest still applies
+    }
+  }
+  return [...found].sort((a, b) => b.length - a.length);
 }
 
 function defaultIo(): CliIo {
