@@ -209,9 +209,15 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     };
     const tick = async (): Promise<void> => {
       try {
-        const result = await this.#serialize(() => this.#refresh());
+        // The version is taken when this read starts (inside the queue), so a reload() queued
+        // behind it, which reads later, is never replaced by it.
+        let version: number | undefined;
+        const result = await this.#serialize(() => {
+          version = sink.readStarted?.();
+          return this.#refresh();
+        });
         failures = 0;
-        if (!stopped && result.changed) sink.update(new Map(result.data));
+        if (!stopped && result.changed) sink.update(new Map(result.data), version);
       } catch (error) {
         failures++;
         if (!stopped && !this.#disposed) sink.error(error);

@@ -126,8 +126,13 @@ export class AzureKeyVaultProvider implements ConfigurationProvider {
     };
     const poll = async (): Promise<void> => {
       try {
-        const data = await this.#loads.run(() => this.#loadData());
-        if (data && !stopped) sink.update(data);
+        // Versioned when the read starts, not when it is reported: see the App Configuration poller.
+        let version: number | undefined;
+        const data = await this.#loads.run(() => {
+          version = sink.readStarted?.();
+          return this.#loadData();
+        });
+        if (data && !stopped) sink.update(data, version);
       } catch (error) {
         if (!stopped) sink.error(error);
       }

@@ -125,6 +125,30 @@ describe('dispose', () => {
   });
 });
 
+describe('poll versions', () => {
+  it('versions a poll when its read starts, before any request, and reports its data with that version', async () => {
+    const provider = new AzureAppConfigurationProvider(hmacOptions(emu, { selectors: [{ keyFilter: 'K:*' }], refresh: { intervalMs: 1_000 } }));
+    await provider.load();
+    emu.set({ key: 'K:4', value: 'versioned' });
+    emu.resetStats();
+    // A root's sink hands out increasing versions; requests seen when each was taken tell us it came first.
+    const requestsWhenStarted: number[] = [];
+    const updates: Array<{ value: string | null | undefined; version: number | undefined }> = [];
+    const stop = provider.watch({
+      readStarted: () => requestsWhenStarted.push(emu.stats.total) + 100,
+      update: (data, version) => void updates.push({ value: data.get('k:4')?.value, version }),
+      error: (e) => {
+        throw e;
+      },
+    });
+    await until(() => updates.length > 0, 20_000, 'a poll that sees the change');
+    stop();
+    expect(updates[0]).toEqual({ value: 'versioned', version: 101 });
+    expect(requestsWhenStarted[0]).toBe(0);
+    await provider.dispose();
+  });
+});
+
 describe('sentinel refresh', () => {
   it('checks only the sentinel and reloads everything when it changes', async () => {
     const { root } = await buildRoot(hmacOptions(emu, { refresh: { intervalMs: 1000, sentinel: { key: 'Sentinel' } } }));

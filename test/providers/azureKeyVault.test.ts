@@ -249,6 +249,30 @@ describe('AzureKeyVaultProvider: reload', () => {
     expect(root.get('A')).toBe('timer-1');
   });
 
+  it('versions a poll when its read starts, before any request, and reports its data with that version', async () => {
+    const kv = await emulator();
+    secret(kv, 'A', 'versioned-1');
+    const p = provider(kv, { reloadIntervalMs: 100 });
+    await p.load();
+    secret(kv, 'A', 'versioned-2');
+    kv.resetCounters();
+    // A root's sink hands out increasing versions; requests seen when each was taken tell us it came first.
+    const requestsWhenStarted: number[] = [];
+    const updates: Array<{ value: string | null | undefined; version: number | undefined }> = [];
+    const stop = p.watch({
+      readStarted: () => requestsWhenStarted.push(kv.counters.list + kv.counters.get) + 100,
+      update: (data, version) => void updates.push({ value: data.get('a')?.value, version }),
+      error: (e) => {
+        throw e;
+      },
+    });
+    await until(() => updates.length > 0, 'a poll that sees the change');
+    stop();
+    expect(updates[0]).toEqual({ value: 'versioned-2', version: 101 });
+    expect(requestsWhenStarted[0]).toBe(0);
+    await p.dispose();
+  });
+
   it('never runs two loads at once: a reload waits for a poll (or reload) already in flight', async () => {
     const kv = await emulator();
     secret(kv, 'A', 'serial-1');
