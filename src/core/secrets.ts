@@ -45,7 +45,8 @@ export class MarkedSecretKeys {
  */
 const SECRET_ASSIGNMENT =
   /(?:^|[;,])\s*(?:password|pwd|accesskey|sharedaccesskey|sharedaccesssignature|accountkey|clientsecret|secret|token)\s*=/i;
-const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]+@/i;
+// The URL may open the value or sit inside a connection string (`Endpoint=https://u:pw@host;…`).
+const URL_WITH_PASSWORD = /(?:^|[=;,\s])[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]+@/i;
 
 /** True when a value looks like it contains a secret (a connection string with a key or password, a URL with a password). */
 export function isSecretValue(value: string | null | undefined): boolean {

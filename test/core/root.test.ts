@@ -183,11 +183,12 @@ describe('provenance and secrets', () => {
       'Azure:SignalR:Endpoints:first': 'Endpoint=https://x.service.signalr.net;AccessKey=K3yK3yK3y;Version=1.0',
       'Cache:Main': 'cache.example.net:6380,password=P4ssP4ss,ssl=True',
       'Queue:Url': 'amqps://user:Qu3u3Pw@broker.example.net/',
+      'Azure:SignalR:Endpoints:msi': 'Endpoint=https://user:Url3Pw@y.service.signalr.net;AuthType=azure.msi;Version=1.0',
       'Plain:Url': 'https://example.net/path?x=1',
       'Plain:Text': 'tokenizer=on',
     });
     const view = config.debugView();
-    for (const leaked of ['K3yK3yK3y', 'P4ssP4ss', 'Qu3u3Pw']) expect(view).not.toContain(leaked);
+    for (const leaked of ['K3yK3yK3y', 'P4ssP4ss', 'Qu3u3Pw', 'Url3Pw']) expect(view).not.toContain(leaked);
     expect(view).toContain('Url=https://example.net/path?x=1');
     expect(view).toContain('Text=tokenizer=on');
     expect(config.isSecret('Azure:SignalR:Endpoints:first')).toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretKey } from '../../src/core/secrets.js';
+import { isSecretKey, isSecretValue } from '../../src/core/secrets.js';
 
 describe('isSecretKey', () => {
   it('matches a secret-named last segment, or any earlier one, ignoring case, _ - and .', () => {
@@ -11,5 +11,21 @@ describe('isSecretKey', () => {
     expect(isSecretKey('Redis:Host')).toBe(false);
     expect(isSecretKey('PasswordPolicy:MinLength')).toBe(false);
     expect(isSecretKey('')).toBe(false);
+  });
+});
+
+describe('isSecretValue', () => {
+  it('finds a key or password in a connection string, or a URL password at the start or inside one', () => {
+    expect(isSecretValue('Endpoint=https://x.service.signalr.net;AccessKey=abc;Version=1.0;')).toBe(true);
+    expect(isSecretValue('cache.redis.cache.windows.net:6380,password=abc,ssl=True')).toBe(true);
+    expect(isSecretValue('rediss://:abc@cache.redis.cache.windows.net:6380')).toBe(true);
+    // No AccessKey, but the endpoint URL carries a password.
+    expect(isSecretValue('Endpoint=https://user:pw@x.service.signalr.net;AuthType=azure.msi;Version=1.0;')).toBe(true);
+    expect(isSecretValue('primary=https://user:pw@host')).toBe(true);
+    expect(isSecretValue('Endpoint=https://x.service.signalr.net;AuthType=azure.msi;Version=1.0;')).toBe(false);
+    expect(isSecretValue('https://user@host/path')).toBe(false);
+    expect(isSecretValue('see https://host/a:b@c')).toBe(false);
+    expect(isSecretValue('plain value')).toBe(false);
+    expect(isSecretValue(undefined)).toBe(false);
   });
 });
