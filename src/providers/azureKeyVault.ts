@@ -9,7 +9,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { KeyVaultSecret, SecretClient, SecretClientOptions, SecretProperties } from '@azure/keyvault-secrets';
 import type { ConfigurationProvider, ProviderData, ProviderEntry, ProviderWatchSink } from '../core/provider.js';
 import { EMPTY_PROVIDER_DATA, providerData } from '../core/provider.js';
-import { createSecretClient, defaultCredential, vaultOrigin } from '../azure/keyvault/client.js';
+import { createSecretClient, defaultCredential, shownUrl, vaultOrigin } from '../azure/keyvault/client.js';
 import { KeyVaultError, secretSource, toKeyVaultError } from '../azure/keyvault/errors.js';
 import { loadSecrets, type CachedSecret } from '../azure/keyvault/loader.js';
 import { isAbortError, MAX_TIMER_MS, type RetryOptions } from '../azure/retry.js';
@@ -282,7 +282,8 @@ function validateVaultUrl(vaultUrl: unknown): string {
     url = undefined;
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    const shown = typeof vaultUrl === 'string' ? `'${vaultUrl.slice(0, 200)}'` : String(typeof vaultUrl);
+    // Shown without user info: a mistyped URL may still carry a password.
+    const shown = typeof vaultUrl === 'string' ? `'${shownUrl(vaultUrl)}'` : String(typeof vaultUrl);
     throw new KeyVaultError(`Azure Key Vault: vaultUrl ${shown} is not an absolute https URL.`, 'KEY_VAULT_OPTIONS', {});
   }
   return vaultOrigin(url.href);

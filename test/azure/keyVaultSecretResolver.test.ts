@@ -47,7 +47,13 @@ describe('parseKeyVaultSecretId', () => {
     expect(() => parseKeyVaultSecretId(id)).toThrowError(expect.objectContaining({ code: 'KEY_VAULT_SECRET_ID' }));
   });
   it('never echoes user info or a query string (they may carry credentials) in the error', () => {
-    for (const id of ['https://user:hunter2-pass@my.vault.azure.net/secrets/a', 'https://my.vault.azure.net/secrets/a?sig=sas-token-value']) {
+    for (const id of [
+      'https://user:hunter2-pass@my.vault.azure.net/secrets/a',
+      'https://my.vault.azure.net/secrets/a?sig=sas-token-value',
+      // No scheme: parses as scheme `user:` with the password in its path.
+      'user:hunter2-pass@my.vault.azure.net/secrets/a',
+      'ftp://user:hunter2-pass@my.vault.azure.net/secrets/a',
+    ]) {
       const error = (() => {
         try {
           parseKeyVaultSecretId(id);

@@ -229,6 +229,21 @@ describe('AzureKeyVaultProvider: reload', () => {
     await until(() => root.get('Stable') === 'stable-2', 'recovery');
   });
 
+  it('refuses a vaultUrl that is not an absolute https URL without echoing a password written in it', () => {
+    for (const vaultUrl of ['ftp://user:hunter2-pass@myvault.vault.azure.net', 'user:hunter2-pass@myvault.vault.azure.net', 'https://user:hunter2-pass@my vault']) {
+      let error: unknown;
+      try {
+        new AzureKeyVaultProvider({ vaultUrl, credential: { getToken: async () => null } });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code: 'KEY_VAULT_OPTIONS' });
+      const shown = `${(error as Error).message} ${inspect(error, { depth: 5 })} ${JSON.stringify(error)}`;
+      expect((error as Error).message).toMatch(/vaultUrl '.*' is not an absolute https URL/);
+      expect(shown).not.toContain('hunter2-pass');
+    }
+  });
+
   it('reload() picks up changes on demand and rejects a non-positive interval', async () => {
     const kv = await emulator();
     secret(kv, 'A', 'a-1');

@@ -28,3 +28,26 @@ export async function defaultCredential(): Promise<TokenCredential> {
 export function vaultOrigin(vaultUrl: string): string {
   return new URL(vaultUrl).origin;
 }
+
+/** A URL as an error may show it: no user info, query or fragment (they may carry credentials). */
+export function shownUrl(given: unknown): string {
+  const text = String(given);
+  try {
+    const url = new URL(text);
+    if (url.host) {
+      const redacted = url.username || url.password || url.search || url.hash;
+      url.username = '';
+      url.password = '';
+      url.search = '';
+      url.hash = '';
+      return `${url.href}${redacted ? ' (user info, query or fragment removed)' : ''}`.slice(0, 300);
+    }
+  } catch {
+    // Not a URL: shown below.
+  }
+  // No host to anchor on (`user:pw@vault…` parses as a scheme and a path): anything up to the
+  // last '@' may be user info, anything after '?' or '#' a query.
+  const head = text.split(/[?#]/)[0]!;
+  const at = head.lastIndexOf('@');
+  return at < 0 && head.length === text.length ? head.slice(0, 100) : `${head.slice(at + 1).slice(0, 100)} (user info, query or fragment removed)`;
+}

@@ -10,7 +10,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { SecretClient, SecretClientOptions } from '@azure/keyvault-secrets';
 import { ConcurrencyLimiter } from '../concurrency.js';
 import { withRetry, type RetryOptions } from '../retry.js';
-import { createSecretClient, defaultCredential } from './client.js';
+import { createSecretClient, defaultCredential, shownUrl } from './client.js';
 import { KeyVaultError, toKeyVaultError } from './errors.js';
 
 export interface KeyVaultSecretResolverOptions {
@@ -39,7 +39,7 @@ const NAME = /^[0-9a-zA-Z-]{1,127}$/;
 /** Parses a secret identifier; a KeyVaultError `KEY_VAULT_SECRET_ID` when it is not one. */
 export function parseKeyVaultSecretId(secretId: string): KeyVaultSecretId {
   const fail = (why: string): never => {
-    const shown = shownSecretId(secretId);
+    const shown = shownUrl(secretId);
     throw new KeyVaultError(`Key Vault secret identifier '${shown}' is invalid: ${why}`, 'KEY_VAULT_SECRET_ID', { source: shown });
   };
   let url: URL;
@@ -60,23 +60,6 @@ export function parseKeyVaultSecretId(secretId: string): KeyVaultSecretId {
   const version = segments[3] ? decodeURIComponent(segments[3]) : undefined;
   if (version !== undefined && !/^[0-9a-zA-Z]+$/.test(version)) fail('the version must be letters and digits.');
   return { vaultUrl: url.origin, name, ...(version ? { version } : {}) };
-}
-
-/** An identifier as an error may show it: no user info, query or fragment (they may carry credentials). */
-function shownSecretId(secretId: unknown): string {
-  const text = String(secretId);
-  try {
-    const url = new URL(text);
-    const redacted = url.username || url.password || url.search || url.hash;
-    url.username = '';
-    url.password = '';
-    url.search = '';
-    url.hash = '';
-    return `${url.href}${redacted ? ' (user info, query or fragment removed)' : ''}`.slice(0, 300);
-  } catch {
-    // Not a URL: show only its start, and nothing after an '@' or '?'.
-    return text.split(/[@?#]/)[0]!.slice(0, 100);
-  }
 }
 
 interface VaultClient {
