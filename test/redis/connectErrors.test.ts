@@ -112,6 +112,31 @@ describe('createRedisClient connect failures name where the settings came from',
     expectNoSecret(error, PASSWORD, cs);
   });
 
+  it('a server that accepts the connection but never answers the handshake fails after connectTimeout, not never', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const cs = `127.0.0.1:${port},password=${PASSWORD},ssl=False,connectTimeout=300,connectRetry=0`;
+      const config = await new ConfigurationBuilder().addInMemory({ 'Redis:ConnectionString': cs }).build();
+      const started = Date.now();
+      const error = await connectError(getRedisSettings(config));
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(error.causeCode).toBe('HandshakeTimeout');
+      expect(error.message).toContain(`127.0.0.1:${port}`);
+      expect(error.message).toContain('did not answer the handshake within 300 ms');
+      expect(error.message).toContain("settings from 'Redis:ConnectionString' from MemoryConfigurationProvider");
+      expectNoSecret(error, PASSWORD, cs);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('checkRedis --connect reports the same error for a wrong password', async () => {
     const config = await new ConfigurationBuilder()
       .addInMemory({ 'Redis:Host': '127.0.0.1', 'Redis:Port': String(server.port), 'Redis:Ssl': 'false' })

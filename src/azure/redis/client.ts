@@ -281,7 +281,8 @@ export async function createRedisClient(settings: RedisSettings, options: Create
         if (userStrategy !== undefined) return userStrategy;
         return Math.min(2 ** retries * 50, 2000) + Math.floor(Math.random() * 200);
       }
-      const isReply = cause?.constructor?.name?.includes('ErrorReply') || /^(WRONGPASS|NOAUTH|NOPERM|ERR)\b/.test(cause?.message ?? '');
+      // By the reply's first word, not its class: LOADING or BUSY do get better, so they are retried.
+      const isReply = /^(WRONGPASS|NOAUTH|NOPERM|ERR)\b/.test(cause?.message ?? '');
       if (isReply || retries >= connectRetry) return false;
       return Math.min(2 ** retries * 100, 1000);
     },
@@ -319,9 +320,25 @@ export async function createRedisClient(settings: RedisSettings, options: Create
 
   const swallow = () => {};
   client.on('error', swallow);
+  // node-redis times the TCP/TLS connect only: a server that accepts and never answers HELLO/AUTH
+  // would hang `connect()` for ever. StackExchange.Redis's connectTimeout covers the handshake too.
+  const handshakeMs = typeof settings.options.connectTimeout === 'number' ? settings.options.connectTimeout : 5000;
+  let handshakeTimer: NodeJS.Timeout | undefined;
+  let handshakeTimedOut = false;
+  const onSocketConnect = () => {
+    clearTimeout(handshakeTimer);
+    handshakeTimer = setTimeout(() => {
+      handshakeTimedOut = true;
+      client.destroy();
+    }, handshakeMs);
+  };
+  const onReady = () => clearTimeout(handshakeTimer);
+  client.on('connect', onSocketConnect);
+  client.on('ready', onReady);
   try {
     await client.connect();
-  } catch (err) {
+  } catch (caught) {
+    const err = handshakeTimedOut ? new HandshakeTimeoutError(handshakeMs) : caught;
     // Always: a connect that failed for good leaves `isOpen` false, but the Entra token manager
     // subscribed during the handshake keeps fetching tokens until the client is destroyed.
     try {
@@ -331,7 +348,19 @@ export async function createRedisClient(settings: RedisSettings, options: Create
     }
     throw connectionError(settings, 'Could not connect to', err, secrets, target);
   } finally {
+    clearTimeout(handshakeTimer);
+    client.off('connect', onSocketConnect);
+    client.off('ready', onReady);
     client.off('error', swallow);
   }
   return client;
+}
+
+/** The server took the connection but did not finish the handshake (HELLO, AUTH, SELECT) in time. */
+class HandshakeTimeoutError extends Error {
+  readonly code = 'HandshakeTimeout';
+  constructor(ms: number) {
+    super(`the server accepted the connection but did not answer the handshake within ${ms} ms`);
+    this.name = 'HandshakeTimeoutError';
+  }
 }
