@@ -161,8 +161,6 @@ function formatError(error: unknown): string {
 const APP_SERVICE_CONNSTR = /^[a-z]*CONNSTR_/i;
 /** Keys inside a connection string or query whose value is the secret part. */
 const SECRET_PART = /^(?:password|pwd|accesskey|sharedaccesskey|sharedaccesssignature|accountkey|clientsecret|secret|token|sig)$/i;
-/** Shells' working directories: `pwd` reads as a password to `isSecretKey`, but redacting a path would garble every file name. */
-const NOT_SECRET = /^(?:OLD)?PWD$/i;
 const URL_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/@\s;,]*:([^/@\s;,]+)@/gi;
 
 /**
@@ -201,7 +199,7 @@ function secretParts(value: string): string[] {
 function secretCandidates(env: NodeJS.ProcessEnv, argv: readonly string[], config?: ConfigurationRoot): string[] {
   const found = new Set<string>();
   const consider = (key: string | undefined, value: string | null | undefined, secret = false) => {
-    if (!value || (key !== undefined && NOT_SECRET.test(key))) return;
+    if (!value) return;
     if (!secret && !isSecretValue(value) && !(key !== undefined && isSecretKey(key))) return;
     found.add(value);
     for (const part of secretParts(value)) found.add(part);

@@ -9,12 +9,16 @@ import { foldKey, pathAndAncestors, splitPath } from './path.js';
 const SECRET_SEGMENT =
   /(password|passwd|pwd|secret|accesskey|apikey|connectionstrings?|connstr|token|credential|privatekey|sas|signature|primarykey|secondarykey|clientcert)$/i;
 
+/** The shell's working directories (`PWD`, `OLDPWD`): `pwd` names a password in a key below the root, not these paths. */
+const SHELL_DIRECTORY = /^(?:OLD)?PWD$/i;
+
 /**
  * True when a segment of a key names a secret: the last (`Redis:Password`, `Azure:SignalR:ConnectionString`)
  * or an earlier one (`Azure:SignalR:ConnectionString:east:secondary`: a named value below a secret-named
  * section is just as secret).
  */
 export function isSecretKey(key: string): boolean {
+  if (SHELL_DIRECTORY.test(key)) return false;
   return splitPath(key).some((s) => SECRET_SEGMENT.test(s.replace(/[_\-.]/g, '')));
 }
 

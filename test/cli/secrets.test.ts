@@ -119,11 +119,12 @@ describe('layered-config: every other error path', () => {
     expectScrubbed(out, merchant);
   });
 
-  it('redacts a secret our own error quotes (a vault URL with a password)', async () => {
+  it('shows our own error about a vault URL with a password without the password', async () => {
     const out = await run(['show', '--cwd', fixture], { AZURE_KEYVAULT_RESOURCEENDPOINT: 'https://user:cli-kv-url-pw-4471@bad vault' });
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/^error \[\w+\]: /);
-    expectScrubbed(out, 'cli-kv-url-pw-4471');
+    expect(out.stderr).toMatch(/^error \[KEY_VAULT_OPTIONS\]: .*bad vault \(user info, query or fragment removed\)/);
+    expect(out.stderr).not.toContain('cli-kv-url-pw-4471');
+    expect(out.stdout).not.toContain('cli-kv-url-pw-4471');
   });
 
   it('redacts secrets in usage errors (configuration arguments given without --)', async () => {

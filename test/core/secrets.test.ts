@@ -11,6 +11,11 @@ describe('isSecretKey', () => {
     expect(isSecretKey('Redis:Host')).toBe(false);
     expect(isSecretKey('PasswordPolicy:MinLength')).toBe(false);
     expect(isSecretKey('')).toBe(false);
+    // The shell's working directories are paths; a Pwd key inside a section is still a password.
+    expect(isSecretKey('PWD')).toBe(false);
+    expect(isSecretKey('OLDPWD')).toBe(false);
+    expect(isSecretKey('Db:Pwd')).toBe(true);
+    expect(isSecretKey('DB_PWD')).toBe(true);
   });
 });
 
