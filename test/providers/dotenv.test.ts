@@ -1,24 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigurationFileNotFoundError } from '../../src/core/errors.js';
 import { DotenvProvider } from '../../src/providers/dotenv.js';
-import { makeTempDir, pairsOf } from './helpers.js';
+import { pairsOf, useTempDirPerTest } from './helpers.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-afterEach(async () => {
-  await cleanup();
-});
+const tmp = useTempDirPerTest();
 
 describe('DotenvProvider', () => {
   it("parses with dotenv's rules and maps names like environment variables", async () => {
     await writeFile(
-      join(dir, '.env'),
+      join(tmp.dir, '.env'),
       [
         '# comment',
         'Redis__Host=cache.local',
@@ -32,7 +24,7 @@ describe('DotenvProvider', () => {
         'Redis__Host=override',
       ].join('\n'),
     );
-    const provider = new DotenvProvider('.env', { baseDir: dir });
+    const provider = new DotenvProvider('.env', { baseDir: tmp.dir });
     const data = await provider.load();
     expect(pairsOf(data)).toEqual([
       ['Redis:Host', 'override'],
@@ -51,25 +43,25 @@ describe('DotenvProvider', () => {
 
   it('never writes to process.env', async () => {
     const name = `LAYERED_CONFIG_DOTENV_PROBE_${process.pid}`;
-    await writeFile(join(dir, '.env'), `${name}=1`);
-    const data = await new DotenvProvider(join(dir, '.env')).load();
+    await writeFile(join(tmp.dir, '.env'), `${name}=1`);
+    const data = await new DotenvProvider(join(tmp.dir, '.env')).load();
     expect(data.get(name.toLowerCase())?.value).toBe('1');
     expect(process.env[name]).toBeUndefined();
   });
 
   it('filters by a prefix like environment variables', async () => {
-    await writeFile(join(dir, '.env'), 'APP__Port=80\nOTHER__Port=1');
-    expect(pairsOf(await new DotenvProvider(join(dir, '.env'), { prefix: 'App__' }).load())).toEqual([['Port', '80']]);
+    await writeFile(join(tmp.dir, '.env'), 'APP__Port=80\nOTHER__Port=1');
+    expect(pairsOf(await new DotenvProvider(join(tmp.dir, '.env'), { prefix: 'App__' }).load())).toEqual([['Port', '80']]);
   });
 
   it('is optional only when asked', async () => {
-    expect((await new DotenvProvider('.env.missing', { baseDir: dir, optional: true }).load()).size).toBe(0);
-    await expect(new DotenvProvider('.env.missing', { baseDir: dir }).load()).rejects.toBeInstanceOf(ConfigurationFileNotFoundError);
+    expect((await new DotenvProvider('.env.missing', { baseDir: tmp.dir, optional: true }).load()).size).toBe(0);
+    await expect(new DotenvProvider('.env.missing', { baseDir: tmp.dir }).load()).rejects.toBeInstanceOf(ConfigurationFileNotFoundError);
   });
 
   it('keeps prototype-looking names as ordinary keys', async () => {
-    await writeFile(join(dir, '.env'), '__proto____polluted=1\nconstructor__prototype=2');
-    expect(pairsOf(await new DotenvProvider(join(dir, '.env')).load())).toEqual([
+    await writeFile(join(tmp.dir, '.env'), '__proto____polluted=1\nconstructor__prototype=2');
+    expect(pairsOf(await new DotenvProvider(join(tmp.dir, '.env')).load())).toEqual([
       [':proto::polluted', '1'],
       ['constructor:prototype', '2'],
     ]);
@@ -80,10 +72,10 @@ describe('DotenvProvider', () => {
 describe('DotenvProvider and prototype keys', () => {
   it('keeps the name __proto__ (key :proto:, as the environment variable) that dotenv alone drops, and __proto__ text elsewhere', async () => {
     await writeFile(
-      join(dir, '.env'),
+      join(tmp.dir, '.env'),
       ['__proto__=top', '__proto____polluted=1', 'constructor=c', 'VALUE="a __proto__ b"', 'LAYEREDCONFIGPROTO=word'].join('\n'),
     );
-    const data = await new DotenvProvider('.env', { baseDir: dir }).load();
+    const data = await new DotenvProvider('.env', { baseDir: tmp.dir }).load();
     expect(pairsOf(data)).toEqual([
       [':proto:', 'top'],
       [':proto::polluted', '1'],

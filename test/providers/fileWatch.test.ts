@@ -1,25 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { providerData, type ProviderData } from '../../src/core/provider.js';
 import { watchAndReload } from '../../src/providers/fileWatch.js';
-import { makeTempDir, waitFor } from './helpers.js';
+import { useTempDirPerTest, waitFor } from './helpers.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-const stops: Array<() => void> = [];
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-afterEach(async () => {
-  for (const stop of stops.splice(0)) stop();
-  await cleanup();
-});
+const tmp = useTempDirPerTest();
 
 describe('watchAndReload', () => {
   it('asks the sink for a version before reading and reports the data with it', async () => {
-    const file = join(dir, 'a.json');
+    const file = join(tmp.dir, 'a.json');
     await writeFile(file, '{}');
     const steps: string[] = [];
     const updates: Array<{ data: ProviderData; version: number | undefined }> = [];
@@ -38,7 +28,7 @@ describe('watchAndReload', () => {
         throw err;
       },
     };
-    stops.push(watchAndReload(file, reload, sink, 20));
+    tmp.stops.push(watchAndReload(file, reload, sink, 20));
     await writeFile(file, '{"A": "x"}');
     await waitFor(() => updates.length > 0, 'the reload');
     expect(steps.slice(0, 2)).toEqual(['readStarted', 'read']);

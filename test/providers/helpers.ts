@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +13,32 @@ export function valueOf(data: ProviderData, key: string): string | null | undefi
   return data.get(key.toLowerCase())?.value;
 }
 
-export async function makeTempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+async function makeTempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'layered-config-providers-'));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A fresh temporary directory for each test of the calling file, removed after it, and a list of
+ * watcher stops run after each test: `const tmp = useTempDirPerTest()`, then `tmp.dir`, `tmp.stops.push(stop)`.
+ */
+export function useTempDirPerTest(): { readonly dir: string; readonly stops: Array<() => void> } {
+  let dir = '';
+  let cleanup = async (): Promise<void> => {};
+  const stops: Array<() => void> = [];
+  beforeEach(async () => {
+    ({ dir, cleanup } = await makeTempDir());
+  });
+  afterEach(async () => {
+    for (const stop of stops.splice(0)) stop();
+    await cleanup();
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    stops,
+  };
 }
 
 /** Waits for `condition` to hold, checking every 20 ms, failing after `timeoutMs`. */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ConfigurationError,
   ConfigurationFileNotFoundError,
@@ -10,19 +10,9 @@ import {
   DuplicateKeyError,
 } from '../../src/core/errors.js';
 import { JsonFileProvider } from '../../src/providers/jsonFile.js';
-import { makeTempDir, pairsOf, recordingSink, valueOf, waitFor } from './helpers.js';
+import { pairsOf, recordingSink, useTempDirPerTest, valueOf, waitFor } from './helpers.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-const stops: Array<() => void> = [];
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-afterEach(async () => {
-  for (const stop of stops.splice(0)) stop();
-  await cleanup();
-});
+const tmp = useTempDirPerTest();
 
 async function loadError(provider: JsonFileProvider): Promise<ConfigurationError> {
   try {
@@ -36,8 +26,8 @@ async function loadError(provider: JsonFileProvider): Promise<ConfigurationError
 
 describe('JsonFileProvider', () => {
   it('loads a file with .NET flattening, the path as given as every source', async () => {
-    await writeFile(join(dir, 'appsettings.json'), '{"Logging": {"Level": "Debug"}, "Hosts": ["a", "b"], "Empty": {}}');
-    const provider = new JsonFileProvider('appsettings.json', { baseDir: dir });
+    await writeFile(join(tmp.dir, 'appsettings.json'), '{"Logging": {"Level": "Debug"}, "Hosts": ["a", "b"], "Empty": {}}');
+    const provider = new JsonFileProvider('appsettings.json', { baseDir: tmp.dir });
     const data = await provider.load();
     expect(pairsOf(data)).toEqual([
       ['Logging:Level', 'Debug'],
@@ -47,7 +37,7 @@ describe('JsonFileProvider', () => {
     ]);
     expect([...data.values()].every((e) => e.source === 'appsettings.json')).toBe(true);
     expect(valueOf(data, 'logging:level')).toBe('Debug');
-    expect(provider.physicalPath).toBe(join(dir, 'appsettings.json'));
+    expect(provider.physicalPath).toBe(join(tmp.dir, 'appsettings.json'));
   });
 
   it("is named like .NET's provider, with the file as given", () => {
@@ -57,27 +47,27 @@ describe('JsonFileProvider', () => {
   });
 
   it('returns a fresh map on every load', async () => {
-    await writeFile(join(dir, 'a.json'), '{"A": "1"}');
-    const provider = new JsonFileProvider(join(dir, 'a.json'));
+    await writeFile(join(tmp.dir, 'a.json'), '{"A": "1"}');
+    const provider = new JsonFileProvider(join(tmp.dir, 'a.json'));
     const first = await provider.load();
-    await writeFile(join(dir, 'a.json'), '{"A": "2"}');
+    await writeFile(join(tmp.dir, 'a.json'), '{"A": "2"}');
     const second = await provider.load();
     expect(first).not.toBe(second);
     expect([valueOf(first, 'A'), valueOf(second, 'A')]).toEqual(['1', '2']);
   });
 
   it('gives no keys for a missing optional file', async () => {
-    const data = await new JsonFileProvider('missing.json', { baseDir: dir, optional: true }).load();
+    const data = await new JsonFileProvider('missing.json', { baseDir: tmp.dir, optional: true }).load();
     expect(data.size).toBe(0);
   });
 
   it('fails for a missing required file with the .NET message (JsonConfiguration_Throws_On_Missing_Configuration_File)', async () => {
-    const provider = new JsonFileProvider('NotExistingConfig.json', { baseDir: dir });
+    const provider = new JsonFileProvider('NotExistingConfig.json', { baseDir: tmp.dir });
     const err = await loadError(provider);
     expect(err).toBeInstanceOf(ConfigurationFileNotFoundError);
     expect(err.code).toBe('FILE_NOT_FOUND');
     expect(err.message).toBe(
-      `The configuration file 'NotExistingConfig.json' was not found and is not optional. The expected physical path was '${join(dir, 'NotExistingConfig.json')}'.`,
+      `The configuration file 'NotExistingConfig.json' was not found and is not optional. The expected physical path was '${join(tmp.dir, 'NotExistingConfig.json')}'.`,
     );
     expect(err.provider).toBe("JsonConfigurationProvider for 'NotExistingConfig.json' (Required)");
   });
@@ -87,7 +77,7 @@ describe('JsonFileProvider', () => {
   });
 
   it('names the file, line and column of malformed JSON', async () => {
-    const file = join(dir, 'bad.json');
+    const file = join(tmp.dir, 'bad.json');
     await writeFile(file, '{\n  "name": "test",\n  "address": {\n    "street": "x"\n    "zipcode": "12345"\n  }\n}');
     const err = await loadError(new JsonFileProvider(file));
     expect(err).toBeInstanceOf(ConfigurationParseError);
@@ -99,30 +89,30 @@ describe('JsonFileProvider', () => {
   });
 
   it('fails for an empty file (ThrowFormatExceptionWhenFileIsEmpty) and a non-object root', async () => {
-    await writeFile(join(dir, 'empty.json'), '');
-    await writeFile(join(dir, 'array.json'), '[1]');
-    const empty = await loadError(new JsonFileProvider('empty.json', { baseDir: dir, optional: true }));
+    await writeFile(join(tmp.dir, 'empty.json'), '');
+    await writeFile(join(tmp.dir, 'array.json'), '[1]');
+    const empty = await loadError(new JsonFileProvider('empty.json', { baseDir: tmp.dir, optional: true }));
     expect(empty).toBeInstanceOf(ConfigurationParseError);
     expect(empty.message).toContain('Could not parse the JSON file');
-    const array = await loadError(new JsonFileProvider('array.json', { baseDir: dir }));
+    const array = await loadError(new JsonFileProvider('array.json', { baseDir: tmp.dir }));
     expect(array.message).toBe(
-      `Failed to load configuration from file '${join(dir, 'array.json')}'. Top-level JSON element must be an object. Instead, 'Array' was found.`,
+      `Failed to load configuration from file '${join(tmp.dir, 'array.json')}'. Top-level JSON element must be an object. Instead, 'Array' was found.`,
     );
   });
 
   it('reports a duplicate key as a DuplicateKeyError naming the file and the key', async () => {
-    await writeFile(join(dir, 'dup.json'), '{"Data": {"Port": 1}, "data:PORT": 2}');
-    const err = await loadError(new JsonFileProvider('dup.json', { baseDir: dir }));
+    await writeFile(join(tmp.dir, 'dup.json'), '{"Data": {"Port": 1}, "data:PORT": 2}');
+    const err = await loadError(new JsonFileProvider('dup.json', { baseDir: tmp.dir }));
     expect(err).toBeInstanceOf(DuplicateKeyError);
     expect(err.key).toBe('data:PORT');
     expect(err.message).toBe(
-      `Failed to load configuration from file '${join(dir, 'dup.json')}'. A duplicate key 'data:PORT' was found. The second occurrence is at line 1, column 23.`,
+      `Failed to load configuration from file '${join(tmp.dir, 'dup.json')}'. A duplicate key 'data:PORT' was found. The second occurrence is at line 1, column 23.`,
     );
   });
 
   it('never writes __proto__ onto an object', async () => {
-    await writeFile(join(dir, 'p.json'), '{"__proto__": {"polluted": 1}, "prototype": "x"}');
-    const data = await new JsonFileProvider('p.json', { baseDir: dir }).load();
+    await writeFile(join(tmp.dir, 'p.json'), '{"__proto__": {"polluted": 1}, "prototype": "x"}');
+    const data = await new JsonFileProvider('p.json', { baseDir: tmp.dir }).load();
     expect(pairsOf(data)).toEqual([
       ['__proto__:polluted', '1'],
       ['prototype', 'x'],
@@ -132,24 +122,24 @@ describe('JsonFileProvider', () => {
 
   describe('watch', () => {
     it('does nothing without reloadOnChange', async () => {
-      const file = join(dir, 'a.json');
+      const file = join(tmp.dir, 'a.json');
       await writeFile(file, '{"A": "1"}');
       const provider = new JsonFileProvider(file);
       await provider.load();
       const sink = recordingSink();
-      stops.push(provider.watch(sink));
+      tmp.stops.push(provider.watch(sink));
       await writeFile(file, '{"A": "2"}');
       await new Promise((r) => setTimeout(r, 600));
       expect(sink.updates.length + sink.errors.length).toBe(0);
     });
 
     it('reports an edit as new data, and invalid JSON as an error without new data', async () => {
-      const file = join(dir, 'appsettings.json');
+      const file = join(tmp.dir, 'appsettings.json');
       await writeFile(file, '{"Feature": {"Enabled": false}}');
       const provider = new JsonFileProvider(file, { reloadOnChange: true });
       expect(valueOf(await provider.load(), 'Feature:Enabled')).toBe('False');
       const sink = recordingSink();
-      stops.push(provider.watch(sink));
+      tmp.stops.push(provider.watch(sink));
 
       await writeFile(file, '{"Feature": {"Enabled": true}}');
       await waitFor(() => sink.updates.length > 0, 'the reload');
@@ -168,12 +158,12 @@ describe('JsonFileProvider', () => {
     });
 
     it('debounces a burst of writes into one reload', async () => {
-      const file = join(dir, 'a.json');
+      const file = join(tmp.dir, 'a.json');
       await writeFile(file, '{"N": "0"}');
       const provider = new JsonFileProvider(file, { reloadOnChange: true, reloadDelayMs: 400 });
       await provider.load();
       const sink = recordingSink();
-      stops.push(provider.watch(sink));
+      tmp.stops.push(provider.watch(sink));
       for (let i = 1; i <= 5; i++) await writeFile(file, `{"N": "${i}"}`);
       await waitFor(() => sink.updates.length > 0, 'the reload');
       await new Promise((r) => setTimeout(r, 800));
@@ -182,26 +172,26 @@ describe('JsonFileProvider', () => {
     });
 
     it('sees a file replaced by rename (editor save) and a file created after start', async () => {
-      const file = join(dir, 'late.json');
+      const file = join(tmp.dir, 'late.json');
       const provider = new JsonFileProvider(file, { optional: true, reloadOnChange: true });
       expect((await provider.load()).size).toBe(0);
       const sink = recordingSink();
-      stops.push(provider.watch(sink));
+      tmp.stops.push(provider.watch(sink));
 
       await writeFile(file, '{"Created": "yes"}');
       await waitFor(() => sink.updates.length > 0, 'the created file');
       expect(valueOf(sink.updates.at(-1)!, 'Created')).toBe('yes');
 
       const seen = sink.updates.length;
-      await writeFile(join(dir, 'late.json.tmp'), '{"Created": "renamed"}');
-      await rename(join(dir, 'late.json.tmp'), file);
+      await writeFile(join(tmp.dir, 'late.json.tmp'), '{"Created": "renamed"}');
+      await rename(join(tmp.dir, 'late.json.tmp'), file);
       await waitFor(() => sink.updates.length > seen, 'the renamed file');
       expect(valueOf(sink.updates.at(-1)!, 'Created')).toBe('renamed');
     });
 
     it('reports a deleted optional file as empty data, a deleted required file as an error', async () => {
-      const optionalFile = join(dir, 'optional.json');
-      const requiredFile = join(dir, 'required.json');
+      const optionalFile = join(tmp.dir, 'optional.json');
+      const requiredFile = join(tmp.dir, 'required.json');
       await writeFile(optionalFile, '{"A": "1"}');
       await writeFile(requiredFile, '{"B": "2"}');
       const optional = new JsonFileProvider(optionalFile, { optional: true, reloadOnChange: true });
@@ -210,7 +200,7 @@ describe('JsonFileProvider', () => {
       await required.load();
       const optionalSink = recordingSink();
       const requiredSink = recordingSink();
-      stops.push(optional.watch(optionalSink), required.watch(requiredSink));
+      tmp.stops.push(optional.watch(optionalSink), required.watch(requiredSink));
 
       await rm(optionalFile);
       await rm(requiredFile);
@@ -222,19 +212,19 @@ describe('JsonFileProvider', () => {
     });
 
     it('polls a file whose directory does not exist yet', async () => {
-      const file = join(dir, 'later', 'a.json');
+      const file = join(tmp.dir, 'later', 'a.json');
       const provider = new JsonFileProvider(file, { optional: true, reloadOnChange: true });
       expect((await provider.load()).size).toBe(0);
       const sink = recordingSink();
-      stops.push(provider.watch(sink));
-      await mkdir(join(dir, 'later'));
+      tmp.stops.push(provider.watch(sink));
+      await mkdir(join(tmp.dir, 'later'));
       await writeFile(file, '{"Polled": "yes"}');
       await waitFor(() => sink.updates.length > 0, 'the polled file', 15_000);
       expect(valueOf(sink.updates.at(-1)!, 'Polled')).toBe('yes');
     });
 
     it('reports nothing after the stop function ran', async () => {
-      const file = join(dir, 'a.json');
+      const file = join(tmp.dir, 'a.json');
       await writeFile(file, '{"A": "1"}');
       const provider = new JsonFileProvider(file, { reloadOnChange: true });
       await provider.load();
@@ -253,10 +243,10 @@ describe('JsonFileProvider', () => {
 
     it('lets a process that watched a file and stopped exit', async () => {
       const repo = fileURLToPath(new URL('../..', import.meta.url));
-      const file = join(dir, 'child.json');
+      const file = join(tmp.dir, 'child.json');
       await writeFile(file, '{"A": "1"}');
-      const script = join(dir, 'child.mts');
-      const providerModule = relative(dir, join(repo, 'src/providers/jsonFile.ts')).split('\\').join('/');
+      const script = join(tmp.dir, 'child.mts');
+      const providerModule = relative(tmp.dir, join(repo, 'src/providers/jsonFile.ts')).split('\\').join('/');
       await writeFile(
         script,
         `import { writeFileSync } from 'node:fs';

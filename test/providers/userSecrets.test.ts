@@ -1,21 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigurationError, ConfigurationParseError } from '../../src/core/errors.js';
 import { findUserSecretsId, userSecretsPath, UserSecretsProvider } from '../../src/providers/userSecrets.js';
-import { makeTempDir, pairsOf, recordingSink, valueOf, waitFor } from './helpers.js';
+import { pairsOf, recordingSink, useTempDirPerTest, valueOf, waitFor } from './helpers.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-const stops: Array<() => void> = [];
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-afterEach(async () => {
-  for (const stop of stops.splice(0)) stop();
-  await cleanup();
-});
+const tmp = useTempDirPerTest();
 
 const ID = 'b5a7c0d2-6f4e-4c8a-9f1e-2d3c4b5a6978';
 
@@ -64,22 +54,22 @@ describe('userSecretsPath: .NET PathHelper', () => {
 
 describe('findUserSecretsId', () => {
   it('reads userSecretsId from the nearest package.json above the directory', async () => {
-    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'app', userSecretsId: ID }));
-    await mkdir(join(dir, 'src', 'deep'), { recursive: true });
-    expect(findUserSecretsId(join(dir, 'src', 'deep'))).toEqual({ id: ID, packageJson: join(dir, 'package.json') });
+    await writeFile(join(tmp.dir, 'package.json'), JSON.stringify({ name: 'app', userSecretsId: ID }));
+    await mkdir(join(tmp.dir, 'src', 'deep'), { recursive: true });
+    expect(findUserSecretsId(join(tmp.dir, 'src', 'deep'))).toEqual({ id: ID, packageJson: join(tmp.dir, 'package.json') });
   });
 
-  it('stops at the first package.json even without the field', async () => {
-    await writeFile(join(dir, 'package.json'), JSON.stringify({ userSecretsId: ID }));
-    await mkdir(join(dir, 'pkg'));
-    await writeFile(join(dir, 'pkg', 'package.json'), JSON.stringify({ name: 'inner' }));
-    expect(findUserSecretsId(join(dir, 'pkg'))).toEqual({ packageJson: join(dir, 'pkg', 'package.json') });
+  it('tmp.stops at the first package.json even without the field', async () => {
+    await writeFile(join(tmp.dir, 'package.json'), JSON.stringify({ userSecretsId: ID }));
+    await mkdir(join(tmp.dir, 'pkg'));
+    await writeFile(join(tmp.dir, 'pkg', 'package.json'), JSON.stringify({ name: 'inner' }));
+    expect(findUserSecretsId(join(tmp.dir, 'pkg'))).toEqual({ packageJson: join(tmp.dir, 'pkg', 'package.json') });
   });
 });
 
 describe('UserSecretsProvider', () => {
   it('loads secrets.json from the store with the JSON rules; every value is secret', async () => {
-    const home = join(dir, 'home');
+    const home = join(tmp.dir, 'home');
     const file = await writeSecrets(home, ID, '{"Db": {"Password": "s3cr3t"}, "Api": {"Keys": ["k1"]}}');
     const provider = new UserSecretsProvider({ id: ID, env: { HOME: home } });
     expect(provider.secret).toBe(true);
@@ -94,32 +84,32 @@ describe('UserSecretsProvider', () => {
   });
 
   it('finds the store under APPDATA and the id in package.json', async () => {
-    const appData = join(dir, 'appdata');
+    const appData = join(tmp.dir, 'appdata');
     await writeSecrets(appData, ID, '{"FromAppData": "yes"}', true);
-    await writeFile(join(dir, 'package.json'), JSON.stringify({ userSecretsId: ID }));
-    const provider = new UserSecretsProvider({ env: { APPDATA: appData, HOME: join(dir, 'home') }, packageJsonDir: dir });
+    await writeFile(join(tmp.dir, 'package.json'), JSON.stringify({ userSecretsId: ID }));
+    const provider = new UserSecretsProvider({ env: { APPDATA: appData, HOME: join(tmp.dir, 'home') }, packageJsonDir: tmp.dir });
     expect(provider.id).toBe(ID);
     expect(valueOf(await provider.load(), 'FromAppData')).toBe('yes');
   });
 
   it('treats a missing secrets file as empty', async () => {
-    const data = await new UserSecretsProvider({ id: ID, env: { HOME: join(dir, 'nobody') } }).load();
+    const data = await new UserSecretsProvider({ id: ID, env: { HOME: join(tmp.dir, 'nobody') } }).load();
     expect(data.size).toBe(0);
   });
 
   it('gives no keys without an id by default, and fails the load without one when optional is false', async () => {
-    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'no-id' }));
-    const lenient = new UserSecretsProvider({ env: { HOME: dir }, packageJsonDir: dir });
+    await writeFile(join(tmp.dir, 'package.json'), JSON.stringify({ name: 'no-id' }));
+    const lenient = new UserSecretsProvider({ env: { HOME: tmp.dir }, packageJsonDir: tmp.dir });
     expect(lenient.id).toBeUndefined();
     expect((await lenient.load()).size).toBe(0);
-    const strict = new UserSecretsProvider({ env: { HOME: dir }, packageJsonDir: dir, optional: false });
+    const strict = new UserSecretsProvider({ env: { HOME: tmp.dir }, packageJsonDir: tmp.dir, optional: false });
     await expect(strict.load()).rejects.toThrowError(
-      `Could not find a user secrets ID: pass { id } or set 'userSecretsId' in package.json ('${join(dir, 'package.json')}' has no 'userSecretsId').`,
+      `Could not find a user secrets ID: pass { id } or set 'userSecretsId' in package.json ('${join(tmp.dir, 'package.json')}' has no 'userSecretsId').`,
     );
   });
 
   it('fails the load for an invalid id or no store location, even when optional', async () => {
-    await expect(new UserSecretsProvider({ id: 'a/b', env: { HOME: dir } }).load()).rejects.toMatchObject({
+    await expect(new UserSecretsProvider({ id: 'a/b', env: { HOME: tmp.dir } }).load()).rejects.toMatchObject({
       code: 'USER_SECRETS_ID',
       provider: "UserSecretsConfigurationProvider for 'a/b'",
     });
@@ -127,7 +117,7 @@ describe('UserSecretsProvider', () => {
   });
 
   it('reports malformed secrets without quoting them', async () => {
-    const home = join(dir, 'home');
+    const home = join(tmp.dir, 'home');
     await writeSecrets(home, ID, '{"Password": hunter2}');
     const err = await new UserSecretsProvider({ id: ID, env: { HOME: home } }).load().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigurationParseError);
@@ -136,12 +126,12 @@ describe('UserSecretsProvider', () => {
   });
 
   it('reloads on change when asked', async () => {
-    const home = join(dir, 'home');
+    const home = join(tmp.dir, 'home');
     const file = await writeSecrets(home, ID, '{"Token": "one"}');
     const provider = new UserSecretsProvider({ id: ID, env: { HOME: home }, reloadOnChange: true });
     await provider.load();
     const sink = recordingSink();
-    stops.push(provider.watch(sink));
+    tmp.stops.push(provider.watch(sink));
     await writeFile(file, '{"Token": "two"}');
     await waitFor(() => sink.updates.length > 0, 'the reload');
     expect(valueOf(sink.updates.at(-1)!, 'Token')).toBe('two');
