@@ -147,6 +147,9 @@ describe('KeyVaultSecretResolver', () => {
       const first = await r.resolve(kv.secretId('Default--Credential')).catch((e: unknown) => e);
       expect(first).toBeInstanceOf(KeyVaultError);
       expect((first as Error).message).toContain('AZURE_TOKEN_CREDENTIALS');
+      // A credential that cannot be built is a credential error, not a network one.
+      expect(first).toMatchObject({ code: 'KEY_VAULT_CREDENTIAL', vaultUrl: kv.vaultUrl });
+      expect((first as Error).message).toMatch(/failed with a credential error: could not create DefaultAzureCredential: /);
       expect(kv.counters.get).toBe(0);
       // The cause is gone: the next resolve builds the credential again instead of replaying the failure.
       process.env.AZURE_TOKEN_CREDENTIALS = 'ManagedIdentityCredential';

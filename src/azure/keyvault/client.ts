@@ -18,10 +18,21 @@ export async function createSecretClient(
   });
 }
 
+/** `DefaultAzureCredential` could not be created (its package failed to load, or its constructor refused the environment). */
+export class CredentialCreationError extends Error {
+  override readonly name = 'CredentialCreationError';
+}
+
 /** `DefaultAzureCredential`, imported only when a credential is actually needed. */
 export async function defaultCredential(): Promise<TokenCredential> {
-  const { DefaultAzureCredential } = await import('@azure/identity');
-  return new DefaultAzureCredential();
+  try {
+    const { DefaultAzureCredential } = await import('@azure/identity');
+    return new DefaultAzureCredential();
+  } catch (error) {
+    // Told apart from a failed request, so the error says "a credential error", not "a network error".
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new CredentialCreationError(`could not create DefaultAzureCredential: ${why}`, { cause: error });
+  }
 }
 
 /** Normalises a vault URL to `https://host[:port]` (no path, no trailing slash) for keys and messages. */

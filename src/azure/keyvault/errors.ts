@@ -93,7 +93,9 @@ export function toKeyVaultError(error: unknown, context: FailureContext): KeyVau
   else if (status === 404) code = 'KEY_VAULT_SECRET_NOT_FOUND';
   else if (status === 429) code = 'KEY_VAULT_THROTTLED';
   else if (status !== undefined && status >= 500) code = 'KEY_VAULT_UNAVAILABLE';
-  else if (name === 'CredentialUnavailableError' || name === 'AuthenticationError' || name === 'AggregateAuthenticationError') code = 'KEY_VAULT_CREDENTIAL';
+  else if (name === 'CredentialUnavailableError' || name === 'AuthenticationError' || name === 'AggregateAuthenticationError' || name === 'CredentialCreationError') {
+    code = 'KEY_VAULT_CREDENTIAL';
+  }
   else if (status === undefined && !isAbortError(error)) code = 'KEY_VAULT_UNAVAILABLE';
   else code = 'KEY_VAULT_REQUEST';
   const statusText = status !== undefined ? `${status}` : code === 'KEY_VAULT_CREDENTIAL' ? 'a credential error' : 'a network error';
