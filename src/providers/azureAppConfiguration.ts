@@ -366,7 +366,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     const resolutions = new Map<ConfigurationSetting, Promise<ProviderEntry>>();
     const onSetting = (setting: ConfigurationSetting, featureFlags: boolean): void => {
       if (featureFlags || !isKeyVaultReference(setting) || isFeatureFlag(setting)) return;
-      const pending = this.#resolveReference(setting, ctx.signal);
+      const pending = this.#resolveReference(setting, ctx);
       // Awaited later only if the setting wins; until then a rejection must not go unhandled.
       pending.catch(() => undefined);
       resolutions.set(setting, pending);
@@ -455,13 +455,16 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     return [entry];
   }
 
-  async #resolveReference(setting: ConfigurationSetting, signal: AbortSignal): Promise<ProviderEntry> {
+  async #resolveReference(setting: ConfigurationSetting, ctx: LoadContext): Promise<ProviderEntry> {
+    const { signal } = ctx;
     const reference = parseKeyVaultReference(setting, this.store);
     const resolver = await this.#getResolver();
     if (!resolver) throw noCredentialError(setting, this.store, reference);
     try {
       // The load's time box and dispose() hold for references too: stop waiting when the signal aborts.
-      const secret = await untilAborted(resolver.resolve(reference.secretId), signal);
+      // A refresh's Retry-After budget holds for the vault as for the store.
+      const options = ctx.retryAfterDeadline !== undefined ? { retryAfterDeadline: ctx.retryAfterDeadline } : undefined;
+      const secret = await untilAborted(resolver.resolve(reference.secretId, options), signal);
       return {
         key: setting.key,
         value: secret.value,

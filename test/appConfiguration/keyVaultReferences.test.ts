@@ -196,6 +196,34 @@ describe('Key Vault references', () => {
     }
   });
 
+  it('does not park a refresh behind a vault asking to retry after an hour: the refresh fails at once and keeps the data', async () => {
+    emu.replaceAll([{ key: 'App:Plain', value: 'before' }, keyVaultReference('Db:Password', kv1.secretId('Db-Password'))]);
+    const { root } = await buildRoot(options());
+    const errors: unknown[] = [];
+    root.onError((e) => errors.push(e));
+    emu.set({ key: 'App:Plain', value: 'after' });
+    kv1.fault({ status: 429, retryAfterSeconds: 3_600 }, { on: 'get', times: Infinity });
+    try {
+      const started = Date.now();
+      const error = (await root.reload().catch((e: unknown) => e)) as KeyVaultReferenceError;
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(error).toBeInstanceOf(KeyVaultReferenceError);
+      expect(error.statusCode).toBe(429);
+      expect((error.cause as { code?: string }).code).toBe('KEY_VAULT_THROTTLED');
+      expect(error.message).toContain("'Db:Password'");
+      expect(errors).toEqual([error]);
+      // All or nothing: the refresh that failed changed nothing.
+      expect(root.get('App:Plain')).toBe('before');
+      expect(root.get('Db:Password')).toBe(DB_PASSWORD);
+    } finally {
+      kv1.clearFaults();
+    }
+    await root.reload();
+    expect(root.get('App:Plain')).toBe('after');
+    expect(root.get('Db:Password')).toBe(DB_PASSWORD);
+    await root.dispose();
+  });
+
   it('says so when no credential can reach Key Vault', async () => {
     emu.replaceAll([keyVaultReference('Needs:Vault', kv1.secretId('Db-Password'))]);
     const error = (await buildRoot(hmacOptions(emu)).catch((e: unknown) => e)) as KeyVaultReferenceError;

@@ -16,7 +16,8 @@ export function isKeyVaultReference(setting: { contentType?: string | null }): b
 
 /** What resolves a secret identifier; `KeyVaultSecretResolver` implements it (one client per vault, bounded, deduplicated). */
 export interface SecretResolver {
-  resolve(secretId: string): Promise<{ value: string; vaultUrl: string; name: string; version?: string }>;
+  /** `retryAfterDeadline` (epoch ms, refreshes only): give up rather than wait out a `Retry-After` ending later. */
+  resolve(secretId: string, options?: { retryAfterDeadline?: number }): Promise<{ value: string; vaultUrl: string; name: string; version?: string }>;
   /** Forgets resolved values, so a reload after a change fetches the secrets again. */
   clear?(): void;
   dispose?(): void | Promise<void>;

@@ -30,6 +30,11 @@ export interface KeyVaultSecretId {
   version?: string;
 }
 
+export interface ResolveOptions {
+  /** Epoch ms: a server's `Retry-After` that would end later fails the fetch at once. */
+  retryAfterDeadline?: number;
+}
+
 export interface ResolvedSecret extends KeyVaultSecretId {
   value: string;
 }
@@ -84,8 +89,12 @@ export class KeyVaultSecretResolver {
     this.#limiter = new ConcurrencyLimiter(options.maxConcurrency ?? 16);
   }
 
-  /** Resolves one identifier; the same identifier (case-insensitive) is fetched only once. */
-  resolve(secretId: string): Promise<ResolvedSecret> {
+  /**
+   * Resolves one identifier; the same identifier (case-insensitive) is fetched only once.
+   * `retryAfterDeadline` (epoch ms): a `Retry-After` ending later fails the fetch at once instead of
+   * being waited out (a refresh that must not park behind a throttled vault).
+   */
+  resolve(secretId: string, options: ResolveOptions = {}): Promise<ResolvedSecret> {
     if (this.#disposed) return Promise.reject(new KeyVaultError('The Key Vault secret resolver was disposed.', 'KEY_VAULT_REQUEST'));
     let id: KeyVaultSecretId;
     try {
@@ -96,7 +105,7 @@ export class KeyVaultSecretResolver {
     const cacheKey = `${id.vaultUrl}/secrets/${id.name}/${id.version ?? ''}`.toLowerCase();
     let result = this.#results.get(cacheKey);
     if (!result) {
-      result = this.#fetch(id);
+      result = this.#fetch(id, options);
       this.#results.set(cacheKey, result);
       // A failure is not cached: the next refresh may succeed.
       result.catch(() => {
@@ -118,7 +127,7 @@ export class KeyVaultSecretResolver {
     this.#vaults.clear();
   }
 
-  async #fetch(id: KeyVaultSecretId): Promise<ResolvedSecret> {
+  async #fetch(id: KeyVaultSecretId, options: ResolveOptions): Promise<ResolvedSecret> {
     const vault = this.#vault(id.vaultUrl);
     const run = async (): Promise<ResolvedSecret> => {
       try {
@@ -128,6 +137,7 @@ export class KeyVaultSecretResolver {
           withRetry(() => client.getSecret(id.name, { abortSignal, ...(id.version ? { version: id.version } : {}) }), {
             ...this.#options.retry,
             abortSignal,
+            ...(options.retryAfterDeadline !== undefined ? { retryAfterDeadline: options.retryAfterDeadline } : {}),
           }),
         );
         return {
