@@ -81,7 +81,9 @@ describe('Key Vault emulator with the unmodified SecretClient', () => {
     await expect(client.getSecret('F')).rejects.toMatchObject({ statusCode: 503 });
     kv.fault({ drop: 'before' }, { on: 'get' });
     await expect(client.getSecret('F')).rejects.toThrow();
-    kv.latencyMs = 30;
+    // Long enough that all five are in flight together even when opening four more TLS
+    // connections is slow (a loaded CI machine): 30 ms once let the first finish too early.
+    kv.latencyMs = 400;
     try {
       await Promise.all(Array.from({ length: 5 }, () => client.getSecret('F')));
     } finally {
