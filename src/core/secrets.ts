@@ -78,6 +78,9 @@ export function displayValue(value: string | null | undefined, secret: boolean):
   return redactedText(value);
 }
 
+/** Values that can sit under a secret-looking key (`UseToken=true`) and hide nothing. */
+const NOT_A_SECRET = /^(?:true|false|null)$/i;
+
 /**
  * Removes every occurrence of the given secret values from a text (an error message from a
  * third-party library, say), so even foreign messages cannot leak them.
@@ -85,7 +88,9 @@ export function displayValue(value: string | null | undefined, secret: boolean):
 export function scrubSecrets(text: string, secrets: Iterable<string>): string {
   let out = text;
   for (const s of secrets) {
-    if (s.length >= 4 && out.includes(s)) out = out.split(s).join(redactedText(s));
+    // Redacting every `true` in a message would garble it and protect nothing.
+    if (s.length < 4 || NOT_A_SECRET.test(s)) continue;
+    if (out.includes(s)) out = out.split(s).join(redactedText(s));
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretKey, isSecretValue } from '../../src/core/secrets.js';
+import { isSecretKey, isSecretValue, scrubSecrets } from '../../src/core/secrets.js';
 
 describe('isSecretKey', () => {
   it('matches a secret-named last segment, or any earlier one, ignoring case, _ - and .', () => {
@@ -32,5 +32,16 @@ describe('isSecretValue', () => {
     expect(isSecretValue('see https://host/a:b@c')).toBe(false);
     expect(isSecretValue('plain value')).toBe(false);
     expect(isSecretValue(undefined)).toBe(false);
+  });
+});
+
+describe('scrubSecrets', () => {
+  it('redacts each known value, but not flags or values too short to mean anything', () => {
+    const text = "connect failed: password 'hunter2-long' refused; retry=true; id=abc";
+    const out = scrubSecrets(text, ['hunter2-long', 'true', 'abc']);
+    expect(out).not.toContain('hunter2-long');
+    expect(out).toMatch(/password '<redacted sha256:[0-9a-f]{8}>' refused/);
+    expect(out).toContain('retry=true');
+    expect(out).toContain('id=abc');
   });
 });
