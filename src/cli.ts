@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigurationError, describeOrigin } from './core/errors.js';
-import { isSecretKey, isSecretValue, scrubSecrets } from './core/secrets.js';
+import { isSecretKey, isSecretValue, scrubSecrets, secretParts } from './core/secrets.js';
 import type { ConfigurationRoot } from './core/root.js';
 import type { ConfigurationSection } from './core/section.js';
 import { loadConfig, resolveEnvironmentName, type LoadConfigOptions } from './loadConfig.js';
@@ -159,36 +159,6 @@ function formatError(error: unknown): string {
 
 /** App Service's connection-string variables (`SQLCONNSTR_db`, `CUSTOMCONNSTR_x`…): secret whatever the name. */
 const APP_SERVICE_CONNSTR = /^[a-z]*CONNSTR_/i;
-/** Keys inside a connection string or query whose value is the secret part. */
-const SECRET_PART = /^(?:password|pwd|accesskey|sharedaccesskey|sharedaccesssignature|accountkey|clientsecret|secret|token|sig)$/i;
-const URL_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/@\s;,]*:([^/@\s;,]+)@/gi;
-
-/**
- * The secret parts inside a value: `password=…` of `host:6380,password=…`, `AccessKey=…` of a SignalR
- * string, `sig=…` of a SAS query, the password of `rediss://:pw@host`. A foreign message may quote
- * one part without the rest (a parser complaining about a key), so each is redacted on its own too.
- */
-function secretParts(value: string): string[] {
-  const parts: string[] = [];
-  const query = value.indexOf('?');
-  const pieces = [...value.split(/[;,]/), ...(query < 0 ? [] : value.slice(query + 1).split('&'))];
-  for (const piece of pieces) {
-    const eq = piece.indexOf('=');
-    if (eq <= 0) continue;
-    const part = piece.slice(eq + 1).trim();
-    if (part && (SECRET_PART.test(piece.slice(0, eq).trim()) || isSecretKey(piece.slice(0, eq).trim()))) parts.push(part);
-  }
-  for (const m of value.matchAll(URL_PASSWORD)) {
-    parts.push(m[1]!);
-    try {
-      parts.push(decodeURIComponent(m[1]!));
-    } catch {
-      // not percent-encoded text: the raw form is already listed
-    }
-  }
-  return parts;
-}
-
 /**
  * The values no CLI output may show: environment variables and command-line arguments (ours and
  * the configuration's, in every form the command-line layer accepts) that are secret by name or by

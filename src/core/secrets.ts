@@ -42,20 +42,52 @@ export class MarkedSecretKeys {
   }
 }
 
+/** Names whose value is the secret part of a connection string (`password=…`, `AccessKey=…`) or SAS query (`sig=…`). */
+const SECRET_PART_NAMES = 'password|pwd|accesskey|sharedaccesskey|sharedaccesssignature|accountkey|clientsecret|secret|token|sig';
+const SECRET_PART_NAME = new RegExp(`^(?:${SECRET_PART_NAMES})$`, 'i');
+
 /**
  * Connection strings carry their secret inside the value (`Endpoint=…;AccessKey=…`,
- * `host:6380,password=…`, `rediss://:key@host`), whatever the key is called
+ * `host:6380,password=…`, `rediss://:key@host`, a SAS URL's `?…&sig=…`), whatever the key is called
  * (`Azure:SignalR:Endpoints:first`), so a value of that shape is secret too.
  */
-const SECRET_ASSIGNMENT =
-  /(?:^|[;,])\s*(?:password|pwd|accesskey|sharedaccesskey|sharedaccesssignature|accountkey|clientsecret|secret|token)\s*=/i;
-// The URL may open the value or sit inside a connection string (`Endpoint=https://u:pw@host;…`).
-const URL_WITH_PASSWORD = /(?:^|[=;,\s])[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]+@/i;
+const SECRET_ASSIGNMENT = new RegExp(`(?:^|[;,?&])\\s*(?:${SECRET_PART_NAMES})\\s*=`, 'i');
+/** `scheme://user:password@`, the password captured. */
+const URL_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:([^/@\s]+)@/gi;
+// A value is secret-shaped when such a URL opens it or sits in a connection string (`Endpoint=https://u:pw@host;…`).
+const URL_WITH_PASSWORD = new RegExp(`(?:^|[=;,\\s])${URL_PASSWORD.source}`, 'i');
 
 /** True when a value looks like it contains a secret (a connection string with a key or password, a URL with a password). */
 export function isSecretValue(value: string | null | undefined): boolean {
   if (!value) return false;
   return SECRET_ASSIGNMENT.test(value) || URL_WITH_PASSWORD.test(value);
+}
+
+/**
+ * The secret parts inside a value: `password=…` of `host:6380,password=…`, `AccessKey=…` of a SignalR
+ * string, `sig=…` of a SAS query, the password of `rediss://:pw@host` (also percent-decoded). A
+ * foreign message may quote one part without the rest, so scrubbing needs each on its own too.
+ */
+export function secretParts(value: string): string[] {
+  const parts: string[] = [];
+  const query = value.indexOf('?');
+  const pieces = [...value.split(/[;,]/), ...(query < 0 ? [] : value.slice(query + 1).split('&'))];
+  for (const piece of pieces) {
+    const eq = piece.indexOf('=');
+    if (eq <= 0) continue;
+    const name = piece.slice(0, eq).trim();
+    const part = piece.slice(eq + 1).trim();
+    if (part && (SECRET_PART_NAME.test(name) || isSecretKey(name))) parts.push(part);
+  }
+  for (const m of value.matchAll(URL_PASSWORD)) {
+    parts.push(m[1]!);
+    try {
+      parts.push(decodeURIComponent(m[1]!));
+    } catch {
+      // not percent-encoded text: the raw form is already listed
+    }
+  }
+  return parts;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretKey, isSecretValue, scrubSecrets } from '../../src/core/secrets.js';
+import { isSecretKey, isSecretValue, scrubSecrets, secretParts } from '../../src/core/secrets.js';
 
 describe('isSecretKey', () => {
   it('matches a secret-named last segment, or any earlier one, ignoring case, _ - and .', () => {
@@ -31,6 +31,9 @@ describe('isSecretValue', () => {
     expect(isSecretValue('https://user@host/path')).toBe(false);
     expect(isSecretValue('see https://host/a:b@c')).toBe(false);
     expect(isSecretValue('plain value')).toBe(false);
+    // A SAS URL's signature is its credential.
+    expect(isSecretValue('https://acct.blob.core.windows.net/c?sv=2022-11-02&sp=r&sig=abc%2Bdef')).toBe(true);
+    expect(isSecretValue('https://acct.blob.core.windows.net/c?sv=2022-11-02&signed=yes')).toBe(false);
     expect(isSecretValue(undefined)).toBe(false);
   });
 });
@@ -43,5 +46,15 @@ describe('scrubSecrets', () => {
     expect(out).toMatch(/password '<redacted sha256:[0-9a-f]{8}>' refused/);
     expect(out).toContain('retry=true');
     expect(out).toContain('id=abc');
+  });
+});
+
+describe('secretParts', () => {
+  it('lists the secret part of each assignment, query parameter and URL password, not the rest', () => {
+    expect(secretParts('Endpoint=https://x.service.signalr.net;AccessKey=K3y=;Version=1.0;')).toEqual(['K3y=']);
+    expect(secretParts('cache.example.net:6380,password=P4ss,ssl=True')).toEqual(['P4ss']);
+    expect(secretParts('https://acct.blob.core.windows.net/c?sv=2022&sig=abc%2Bdef')).toEqual(['abc%2Bdef']);
+    expect(secretParts('rediss://:p%40ss@cache.example.net:6380')).toEqual(['p%40ss', 'p@ss']);
+    expect(secretParts('Server=db;Database=app;User Id=me')).toEqual([]);
   });
 });
