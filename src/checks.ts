@@ -8,7 +8,7 @@ export interface CheckResult {
 }
 
 export interface CheckOptions {
-  /** Also connect to the servers found (Redis PING). */
+  /** Also connect to the servers found: Redis PING; SignalR key exchange (identity-based) or health probe (access key). */
   connect?: boolean;
 }
 
@@ -19,7 +19,10 @@ type Check = (config: ConfigurationRoot, options: CheckOptions) => Promise<Check
  * check runs, so `show` and `explain` never load the SignalR or Redis code.
  */
 const checks: Check[] = [
-  async (config) => (await import('./azure/signalr/check.js')).checkSignalR(config),
+  async (config, options) => {
+    const signalr = await import('./azure/signalr/check.js');
+    return options.connect ? signalr.checkSignalRConnect(config) : signalr.checkSignalR(config);
+  },
   async (config, options) => (await import('./azure/redis/check.js')).checkRedis(config, { connect: options.connect ?? false }),
 ];
 

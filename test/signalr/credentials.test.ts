@@ -14,7 +14,7 @@ import { parseSignalRConnectionString } from '../../src/azure/signalr/connection
 import { createServiceEndpoint } from '../../src/azure/signalr/endpoints.js';
 import { credentialFor, SIGNALR_SCOPE } from '../../src/azure/signalr/credentials.js';
 import { SignalRAuthError } from '../../src/azure/signalr/errors.js';
-import { setProcessEnv, startFakeIdentityEndpoint, type FakeIdentityEndpoint } from '../support/identity.js';
+import { useFakeIdentityEndpoint, type FakeIdentityEndpoint } from '../support/identity.js';
 import { startFakeAuthority } from '../support/authority.js';
 import { testCertificates, trustingAgent, type TestCertificates } from '../support/tls.js';
 import { captureErrorAsync, CLIENT_SECRET, DEFAULT_KEY, expectNothingLeaked, recordShown } from './leaks.js';
@@ -22,20 +22,15 @@ import { captureErrorAsync, CLIENT_SECRET, DEFAULT_KEY, expectNothingLeaked, rec
 const HTTPS = 'https://res.service.signalr.net';
 const TENANT = '72f988bf-0000-4000-8000-00000000aaaa';
 
+const fake = useFakeIdentityEndpoint();
 let identity: FakeIdentityEndpoint;
 let certs: TestCertificates;
-let restoreEnv: () => void;
 
 beforeAll(async () => {
   certs = await testCertificates();
-  identity = await startFakeIdentityEndpoint();
-  restoreEnv = setProcessEnv(identity.env());
+  identity = fake.endpoint;
 });
-afterAll(async () => {
-  restoreEnv();
-  await identity.close();
-  expectNothingLeaked();
-});
+afterAll(() => expectNothingLeaked());
 
 describe('credentialFor', () => {
   it('exports the SignalR scope', () => {
@@ -144,6 +139,19 @@ describe('credentialFor', () => {
     expect(await credentialFor(a!)).toBeInstanceOf(ManagedIdentityCredential);
     expect(await credentialFor(b!)).toBeInstanceOf(ClientSecretCredential);
     expect(await credentialFor(c!)).toBeInstanceOf(DefaultAzureCredential);
+  });
+
+  it('the identity-based form with clientId alone: DefaultAzureCredential asks the managed identity for that client id', async () => {
+    const { ConfigurationBuilder } = await import('../../src/core/builder.js');
+    const { getSignalREndpoints } = await import('../../src/azure/signalr/endpoints.js');
+    const config = await new ConfigurationBuilder()
+      .addInMemory({ 'Azure:SignalR:Endpoints:u:serviceUri': HTTPS, 'Azure:SignalR:Endpoints:u:clientId': 'uami-client-3' })
+      .build();
+    const credential = await credentialFor(getSignalREndpoints(config)[0]!);
+    expect(credential).toBeInstanceOf(DefaultAzureCredential);
+    const token = await credential.getToken(SIGNALR_SCOPE);
+    expect(identity.requests.at(-1)).toEqual({ resource: 'https://signalr.azure.com', clientId: 'uami-client-3' });
+    expect(token?.token).toBe(identity.issued.at(-1)!.token);
   });
 
   it('an access-key endpoint has no Entra credential', async () => {

@@ -10,6 +10,7 @@
  * server re-listens on the same port if all handles were closed and a new one is started.
  */
 import http from 'node:http';
+import { afterAll, beforeAll } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { audienceOf, mintToken, type MintedToken } from './tokens.js';
@@ -159,5 +160,29 @@ export function setProcessEnv(vars: Readonly<Record<string, string | undefined>>
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
+  };
+}
+
+/**
+ * For a test file: starts the fake identity endpoint before its tests, points the process
+ * environment at it (msal-node reads only `process.env`), and restores both afterwards. Call at
+ * the top level of the file; read `.endpoint` inside tests.
+ */
+export function useFakeIdentityEndpoint(opts: { lifetimeSeconds?: number } = {}): { readonly endpoint: FakeIdentityEndpoint } {
+  let endpoint: FakeIdentityEndpoint | undefined;
+  let restoreEnv: (() => void) | undefined;
+  beforeAll(async () => {
+    endpoint = await startFakeIdentityEndpoint(opts);
+    restoreEnv = setProcessEnv(endpoint.env());
+  });
+  afterAll(async () => {
+    restoreEnv?.();
+    await endpoint?.close();
+  });
+  return {
+    get endpoint() {
+      if (!endpoint) throw new Error('useFakeIdentityEndpoint: read .endpoint inside a test, after beforeAll ran');
+      return endpoint;
+    },
   };
 }

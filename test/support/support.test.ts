@@ -1,23 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import https from 'node:https';
 import { ClientSecretCredential, DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { testCertificates, trustingAgent, type TestCertificates } from './tls.js';
-import { setProcessEnv, startFakeIdentityEndpoint, type FakeIdentityEndpoint } from './identity.js';
+import { useFakeIdentityEndpoint, type FakeIdentityEndpoint } from './identity.js';
 import { startFakeAuthority } from './authority.js';
 import { decodeToken, isValidTestToken } from './tokens.js';
 
+const fake = useFakeIdentityEndpoint();
 let certs: TestCertificates;
 let identity: FakeIdentityEndpoint;
-let restoreEnv: () => void;
 
 beforeAll(async () => {
   certs = await testCertificates();
-  identity = await startFakeIdentityEndpoint();
-  restoreEnv = setProcessEnv(identity.env());
-});
-afterAll(async () => {
-  restoreEnv();
-  await identity.close();
+  identity = fake.endpoint;
 });
 
 describe('test certificates', () => {

@@ -5,6 +5,7 @@
 import type { ConfigurationError } from '../../core/errors.js';
 import { describeOrigin } from '../../core/errors.js';
 import type { SignalRAuth } from './connectionString.js';
+import type { SignalRConnectOptions } from './connectCheck.js';
 import { readSignalREndpoints, type ServiceEndpoint, type SignalRConfigurationSource } from './endpoints.js';
 
 export interface SignalRCheckResult {
@@ -17,6 +18,7 @@ function describeAuth(auth: SignalRAuth): string {
     case 'accessKey':
       return 'access key';
     case 'default':
+      if (auth.clientId !== undefined) return `DefaultAzureCredential (managed identity client id ${auth.clientId})`;
       return auth.authType === null
         ? 'DefaultAzureCredential (no AccessKey and no AuthType given)'
         : `DefaultAzureCredential (AuthType=${auth.authType})`;
@@ -46,4 +48,17 @@ export function checkSignalR(config: SignalRConfigurationSource): SignalRCheckRe
   const report = readSignalREndpoints(config);
   if (!report.configured) return { lines: [], errors: [] };
   return { lines: report.endpoints.map(line), errors: report.errors };
+}
+
+/**
+ * `checkSignalR`, then one probe per valid endpoint (`check --connect`): the Entra key exchange for
+ * identity-based endpoints, the health API for access-key ones. The probe code loads only here.
+ */
+export async function checkSignalRConnect(config: SignalRConfigurationSource, options: SignalRConnectOptions = {}): Promise<SignalRCheckResult> {
+  const checked = checkSignalR(config);
+  const report = readSignalREndpoints(config);
+  if (!report.configured || report.endpoints.length === 0) return checked;
+  const { connectSignalR } = await import('./connectCheck.js');
+  const connected = await connectSignalR(report.endpoints, options);
+  return { lines: [...checked.lines, ...connected.lines], errors: [...checked.errors, ...connected.errors] };
 }

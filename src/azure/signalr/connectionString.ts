@@ -64,6 +64,11 @@ export class AccessKeyAuth {
 export interface DefaultCredentialAuth {
   readonly kind: 'default';
   readonly authType: string | null;
+  /**
+   * The identity-based configuration form's `clientId` without a tenant or secret: passed on as the
+   * managed-identity (and workload-identity) client id, as `Microsoft.Extensions.Azure` does.
+   */
+  readonly clientId?: string;
 }
 
 /** `ManagedIdentityCredential`: system-assigned without `clientId`, user-assigned with one. */
@@ -312,8 +317,12 @@ function entraAuth(dict: Map<string, string>, fail: Fail): SignalRAuth {
       return clientId === undefined ? { kind: 'managedIdentity', authType } : { kind: 'managedIdentity', authType, clientId };
     case 'aad':
       // Legacy: a TenantId or ClientSecret without ClientId is ignored; ClientId alone is a user-assigned identity.
-      if (clientId === undefined) return { kind: 'managedIdentity', authType };
-      if (tenantId === undefined) return { kind: 'managedIdentity', authType, clientId };
+      // The SDK picks the path by which keys are present, even empty (measured by test/dotnet):
+      // ClientId and TenantId both written is the application path, whose empty values we reject.
+      if (!dict.has('clientid')) return { kind: 'managedIdentity', authType };
+      if (!dict.has('tenantid')) return clientId === undefined ? { kind: 'managedIdentity', authType } : { kind: 'managedIdentity', authType, clientId };
+      if (clientId === undefined) fail(`Connection string missing required properties clientId.${param('clientId')}`, 'clientId');
+      if (tenantId === undefined) fail(`Connection string missing required properties tenantId.${param('tenantId')}`, 'tenantId');
       return application(tenantId, clientId);
     default:
       // `azure`, none, or anything else: DefaultAzureCredential, ids ignored (SDK TestDefaultAzureCredential).

@@ -44,7 +44,11 @@ export async function credentialFor(
   const identity = await import('@azure/identity');
   switch (auth.kind) {
     case 'default':
-      return hideCredentialInternals(new identity.DefaultAzureCredential(opts));
+      return hideCredentialInternals(
+        new identity.DefaultAzureCredential(
+          auth.clientId === undefined ? opts : { ...opts, managedIdentityClientId: auth.clientId, workloadIdentityClientId: auth.clientId },
+        ),
+      );
     case 'managedIdentity':
       return hideCredentialInternals(
         auth.clientId === undefined

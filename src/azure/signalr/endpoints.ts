@@ -19,6 +19,15 @@ import {
   type SignalRAuth,
 } from './connectionString.js';
 import { SignalRConnectionStringError, SignalREndpointsError } from './errors.js';
+import { readFunctionsSignalREndpoints, readNamedSignalREndpoints, type FunctionsEndpointsOptions } from './functions.js';
+
+/** Which .NET registration's keys to read; default `AddAzureSignalR()` and the Management SDK's. */
+export interface SignalREndpointsOptions {
+  /** `AddNamedAzureSignalR(name)`: `Azure:SignalR:<name>:ConnectionString`, `…:Endpoints:*`, `ConnectionStrings:<name>`. */
+  name?: string;
+  /** The Azure Functions extension's keys: `AzureSignalRConnectionString` (or the given setting), `…:serviceUri`. */
+  functions?: true | FunctionsEndpointsOptions;
+}
 
 export const SIGNALR_CONNECTION_STRING_KEY = 'Azure:SignalR:ConnectionString';
 export const SIGNALR_ENDPOINTS_KEY = 'Azure:SignalR:Endpoints';
@@ -167,13 +176,15 @@ export interface SignalREndpointsReport {
   configured: boolean;
 }
 
-interface Where {
+/** @internal Where a value came from (key, provider, source). */
+export interface Where {
   key: string;
   provider?: string;
   source?: string;
 }
 
-function whereOf(config: SignalRConfigurationSource, key: string): Where {
+/** @internal */
+export function whereOf(config: SignalRConfigurationSource, key: string): Where {
   const origin = config.origin(key);
   const where: Where = { key };
   if (origin?.provider !== undefined) where.provider = origin.provider;
@@ -181,12 +192,13 @@ function whereOf(config: SignalRConfigurationSource, key: string): Where {
   return where;
 }
 
-function located(where: Where): string {
+/** @internal */
+export function located(where: Where): string {
   return `configuration key '${where.key}' from ${describeOrigin(where)}`;
 }
 
 /** Re-raises a parser error with the key and provider named (the message stays free of secrets). */
-function withLocation(err: unknown, where: Where): ConfigurationError {
+export function withLocation(err: unknown, where: Where): ConfigurationError {
   if (err instanceof SignalRConnectionStringError) {
     return new SignalRConnectionStringError(`${err.message} (${located(where)})`, {
       ...where,
@@ -197,12 +209,13 @@ function withLocation(err: unknown, where: Where): ConfigurationError {
   return new SignalREndpointsError(`Could not read the SignalR endpoint (${located(where)}).`, 'SIGNALR_ENDPOINT', { ...where, cause: err });
 }
 
-function nonEmptyString(v: string | null | undefined): v is string {
+/** @internal */
+export function nonEmptyString(v: string | null | undefined): v is string {
   return typeof v === 'string' && v !== '';
 }
 
 /** Every non-empty value below a section, as the SDK's `GetEndpoints(section)` (the section's own value excluded). */
-function endpointsBelow(
+export function endpointsBelow(
   config: SignalRConfigurationSource,
   base: string,
   out: SignalREndpointsReport,
@@ -230,7 +243,8 @@ const ENDPOINT_TYPES = new Map<string, EndpointType>([
 /**
  * The credential of an identity-based entry, from the keys `Microsoft.Extensions.Azure` reads:
  * `credential=managedidentity` (+ `clientId`), `tenantId` + `clientId` + `clientSecret`; nothing
- * gives DefaultAzureCredential, as the Functions host falls back to it.
+ * gives DefaultAzureCredential, as the Functions host falls back to it (with `clientId` alone, for
+ * that user-assigned managed identity).
  */
 function identityAuth(config: SignalRConfigurationSource, base: string): SignalRAuth {
   const read = (k: string) => {
@@ -271,7 +285,8 @@ function identityAuth(config: SignalRConfigurationSource, base: string): SignalR
       where,
     );
   }
-  return { kind: 'default', authType: null };
+  // Only a client id: DefaultAzureCredential for that user-assigned identity.
+  return clientId === undefined ? { kind: 'default', authType: null } : { kind: 'default', authType: null, clientId };
 }
 
 function optionalUrl(config: SignalRConfigurationSource, base: string, name: string): URL | undefined {
@@ -287,7 +302,7 @@ function optionalUrl(config: SignalRConfigurationSource, base: string, name: str
 }
 
 /** Functions' `TryGetNamedEndpointFromIdentity`: `<name>:serviceUri`, `:type`, `:clientEndpoint`, `:serverEndpoint` and credential keys. */
-function identityEndpoint(config: SignalRConfigurationSource, base: string, name: string): ServiceEndpoint {
+export function identityEndpoint(config: SignalRConfigurationSource, base: string, name: string): ServiceEndpoint {
   const uriKey = combinePath(base, 'serviceUri');
   const where = whereOf(config, uriKey);
   const text = config.get(uriKey) ?? '';
@@ -334,7 +349,9 @@ function hasAny(config: SignalRConfigurationSource, key: string): boolean {
  * Reads every SignalR endpoint in the tree and reports every problem instead of stopping at the
  * first: what `layered-config check` prints. Use `getSignalREndpoints` to get a set or an error.
  */
-export function readSignalREndpoints(config: SignalRConfigurationSource): SignalREndpointsReport {
+export function readSignalREndpoints(config: SignalRConfigurationSource, options: SignalREndpointsOptions = {}): SignalREndpointsReport {
+  if (options.name !== undefined) return readNamedSignalREndpoints(config, options.name);
+  if (options.functions !== undefined) return readFunctionsSignalREndpoints(config, options.functions === true ? {} : options.functions);
   const report: SignalREndpointsReport = { endpoints: [], errors: [], configured: false };
   report.configured = [SIGNALR_CONNECTION_STRING_KEY, SIGNALR_ENDPOINTS_KEY, CONNECTION_STRINGS_FALLBACK_KEY].some((k) => hasAny(config, k));
 
@@ -421,10 +438,11 @@ export function readSignalREndpoints(config: SignalRConfigurationSource): Signal
  * typed ones below it, and the `Azure:SignalR:Endpoints` entries. Throws the first invalid entry
  * (naming its key and provider), `No connection string was specified.` when there is none, and
  * `No primary endpoint defined.` when all are secondary. Equal endpoints are not merged; pass the
- * result to `distinctEndpoints` for the SDK's de-duplication.
+ * result to `distinctEndpoints` for the SDK's de-duplication. `options.name` / `options.functions`
+ * read the `AddNamedAzureSignalR(name)` or Azure Functions keys instead (`functions.ts`).
  */
-export function getSignalREndpoints(config: SignalRConfigurationSource): ServiceEndpoint[] {
-  const report = readSignalREndpoints(config);
+export function getSignalREndpoints(config: SignalRConfigurationSource, options: SignalREndpointsOptions = {}): ServiceEndpoint[] {
+  const report = readSignalREndpoints(config, options);
   if (report.errors.length > 0) throw report.errors[0]!;
   return report.endpoints;
 }

@@ -1,12 +1,17 @@
 /**
- * Access tokens signed with an endpoint's AccessKey, and the client negotiate and REST URLs they
- * go with, built as the .NET SDK builds them (see `reference/signalr.md` §3 and §5):
- * HS256 over the UTF-8 bytes of the key text (not base64-decoded); audiences on `scheme://host/`
- * of Endpoint with the port always dropped, even when ClientEndpoint or ServerEndpoint is set.
- * `jose` is imported on first use.
+ * Access tokens signed with an endpoint's AccessKey — or, for identity-based endpoints, with the key
+ * the service hands out through the Microsoft Entra key exchange (`accessKey.ts`, header `kid` =
+ * KeyId) — and the client negotiate and REST URLs they go with, built as the .NET SDK builds them
+ * (see `reference/signalr.md` §3 and §5): HS256 over the UTF-8 bytes of the key text (not
+ * base64-decoded); audiences on `scheme://host/` of Endpoint with the port always dropped, even
+ * when ClientEndpoint or ServerEndpoint is set.
+ * Tokens are signed here with `node:crypto` (a JWS with one HMAC is a dozen lines, and an app server
+ * signs one per negotiation: a JOSE library costs several times the HMAC itself); the tests verify
+ * them independently with `jose`.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { signingKeyOrPromise, type AccessKeyOptions, type SignalRSigningKey } from './accessKey.js';
 import { SignalRConnection } from './connectionString.js';
 import { ServiceEndpoint } from './endpoints.js';
 import { SignalRAuthError } from './errors.js';
@@ -28,7 +33,7 @@ const SYSTEM_CLAIMS = new Set(['aud', 'exp', 'iat', 'nbf', 'iss', 'actort', 'acr
 
 export type TokenTarget = ServiceEndpoint | SignalRConnection;
 
-export interface AccessTokenOptions {
+export interface AccessTokenOptions extends AccessKeyOptions {
   /** The exact audience. Give this or `hub`. */
   audience?: string;
   /** A hub: the audience becomes the client audience `{scheme://host/}client/?hub=<hub>`. */
@@ -48,24 +53,21 @@ export interface AccessTokenOptions {
 }
 
 function connectionOf(target: TokenTarget): SignalRConnection {
-  return target instanceof ServiceEndpoint ? target.connection : target;
+  if (target instanceof ServiceEndpoint) return target.connection;
+  if (target instanceof SignalRConnection) return target;
+  // The common mistake: the whole array from getSignalREndpoints(). Say what to do instead of a TypeError.
+  throw new SignalRAuthError(
+    Array.isArray(target)
+      ? 'Tokens are signed for one endpoint, not a set: pick one, or use createSignalRService(endpoints).negotiate(), which routes among them.'
+      : 'Expected a ServiceEndpoint (from getSignalREndpoints) or a parsed connection string (parseSignalRConnectionString).',
+  );
 }
 
-function accessKeyOf(target: TokenTarget): string {
-  const connection = connectionOf(target);
-  const auth = connection.auth;
-  if (auth.kind !== 'accessKey') {
-    const where =
-      target instanceof ServiceEndpoint && target.key !== undefined
-        ? { key: target.key, ...(target.provider !== undefined ? { provider: target.provider } : {}), ...(target.source !== undefined ? { source: target.source } : {}) }
-        : {};
-    throw new SignalRAuthError(
-      `The SignalR endpoint ${connection.endpoint} uses Microsoft Entra ID (${auth.kind}), not an AccessKey: ` +
-        `tokens cannot be signed locally; use credentialFor() and send the Entra token to the REST API.`,
-      where,
-    );
-  }
-  return auth.accessKey;
+/** A compact JWS (RFC 7515) over the JSON header and claims, HMAC-signed with the UTF-8 bytes of `key`. */
+function signJwt(header: Readonly<Record<string, unknown>>, claims: Readonly<Record<string, unknown>>, key: string, algorithm: 'HS256' | 'HS512'): string {
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  const signature = createHmac(algorithm === 'HS512' ? 'sha512' : 'sha256', key).update(input).digest('base64url');
+  return `${input}.${signature}`;
 }
 
 /** .NET `Uri.EscapeDataString`: like `encodeURIComponent`, but `!'()*` are escaped too. */
@@ -108,35 +110,45 @@ function buildClaims(options: AccessTokenOptions): Record<string, unknown> {
   return { ...out };
 }
 
-/**
- * A JWT for the SignalR service signed with the endpoint's AccessKey: header
- * `{ alg, typ: 'JWT' }`, claims `nbf` = `iat` = now, `exp` = now + lifetime, `iss`, `aud`.
- *
- * @throws SignalRAuthError when the endpoint has no AccessKey or no audience is given.
- */
-export async function generateAccessToken(target: TokenTarget, options: AccessTokenOptions): Promise<string> {
-  const key = accessKeyOf(target);
-  const connection = connectionOf(target);
-  const audience =
-    options.audience ?? (options.hub !== undefined ? `${connection.audienceBaseUrl}${clientPath(options.hub, options.applicationName)}` : undefined);
-  if (audience === undefined) throw new SignalRAuthError('generateAccessToken needs an audience or a hub.');
+/** Signs one token for `audience` with a key already in hand (synchronous: no promise per token). */
+function signToken(audience: string, signing: SignalRSigningKey, options: AccessTokenOptions): string {
   const lifetime = options.lifetime ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
   if (!(Number.isFinite(lifetime) && lifetime > 0)) throw new SignalRAuthError('The token lifetime must be a positive number of seconds.');
+  const algorithm = options.algorithm ?? 'HS256';
+  if (algorithm !== 'HS256' && algorithm !== 'HS512') throw new SignalRAuthError("The token algorithm must be 'HS256' or 'HS512'.");
   const now = Math.floor(options.now ?? Date.now() / 1000);
-  const { SignJWT } = await import('jose');
-  const token = await new SignJWT(buildClaims(options))
-    .setProtectedHeader({ alg: options.algorithm ?? 'HS256', typ: 'JWT' })
-    .setNotBefore(now)
-    .setExpirationTime(now + Math.floor(lifetime))
-    .setIssuedAt(now)
-    .setIssuer(TOKEN_ISSUER)
-    .setAudience(audience)
-    .sign(new TextEncoder().encode(key));
+  const claims = buildClaims(options);
+  claims.nbf = now;
+  claims.exp = now + Math.floor(lifetime);
+  claims.iat = now;
+  claims.iss = TOKEN_ISSUER;
+  claims.aud = audience;
+  const header = signing.kid !== undefined ? { alg: algorithm, typ: 'JWT', kid: signing.kid } : { alg: algorithm, typ: 'JWT' };
+  const token = signJwt(header, claims, signing.key, algorithm);
   if (token.length > MAX_TOKEN_LENGTH) throw new SignalRAuthError('AccessToken must not be longer than 4K.');
   return token;
 }
 
-export interface NegotiateOptions extends Pick<AccessTokenOptions, 'userId' | 'claims' | 'lifetime' | 'applicationName' | 'algorithm' | 'now'> {}
+/**
+ * A JWT for the SignalR service signed with the endpoint's AccessKey, or its Entra key for an
+ * identity-based endpoint: header `{ alg, typ: 'JWT' }` (plus `kid` = KeyId for an Entra key),
+ * claims `nbf` = `iat` = now, `exp` = now + lifetime, `iss`, `aud`.
+ *
+ * @throws SignalRAuthError when no audience is given.
+ * @throws SignalRAccessKeyError when an identity-based endpoint's key cannot be had.
+ */
+export async function generateAccessToken(target: TokenTarget, options: AccessTokenOptions): Promise<string> {
+  const connection = connectionOf(target);
+  const audience =
+    options.audience ?? (options.hub !== undefined ? `${connection.audienceBaseUrl}${clientPath(options.hub, options.applicationName)}` : undefined);
+  if (audience === undefined) throw new SignalRAuthError('generateAccessToken needs an audience or a hub.');
+  const signing = signingKeyOrPromise(target, options);
+  return signToken(audience, signing instanceof Promise ? await signing : signing, options);
+}
+
+export interface NegotiateOptions
+  extends AccessKeyOptions,
+    Pick<AccessTokenOptions, 'userId' | 'claims' | 'lifetime' | 'applicationName' | 'algorithm' | 'now'> {}
 
 /** What a negotiate endpoint returns to a SignalR client (serialise it as JSON as it is). */
 export interface NegotiateResponse {
@@ -151,11 +163,12 @@ export interface NegotiateResponse {
 export async function negotiate(target: TokenTarget, hub: string, options: NegotiateOptions = {}): Promise<NegotiateResponse> {
   const connection = connectionOf(target);
   const path = clientPath(hub, options.applicationName);
-  const accessToken = await generateAccessToken(target, { ...options, audience: `${connection.audienceBaseUrl}${path}` });
+  const signing = signingKeyOrPromise(target, options);
+  const accessToken = signToken(`${connection.audienceBaseUrl}${path}`, signing instanceof Promise ? await signing : signing, options);
   return { url: `${withSlash(connection.effectiveClientEndpoint)}${path}`, accessToken };
 }
 
-export interface RestApiOptions extends Pick<AccessTokenOptions, 'lifetime' | 'applicationName' | 'now'> {
+export interface RestApiOptions extends AccessKeyOptions, Pick<AccessTokenOptions, 'lifetime' | 'applicationName' | 'now'> {
   /**
    * Put in the `nameid` claim of every REST token, as the SDK does with its server name. Default:
    * `<hostname>_<random 32 hex digits>`, the SDK's `{MachineName}_{Guid:N}`, fixed for this `restApi` object.
@@ -192,8 +205,15 @@ export async function restApi(target: TokenTarget, hub: string, options: RestApi
   const query = `${options.applicationName ? `application=${escapeDataString(options.applicationName.toLowerCase())}&` : ''}api-version=${REST_API_VERSION}`;
   // Every SDK version names the caller in REST tokens; one name per client, as the SDK makes one per generator.
   const serverName = options.serverName ?? `${hostname()}_${randomUUID().replace(/-/g, '')}`;
+  const keyOptions: AccessKeyOptions = {
+    ...(options.credential ? { credential: options.credential } : {}),
+    ...(options.credentialOptions ? { credentialOptions: options.credentialOptions } : {}),
+    ...(options.agent ? { agent: options.agent } : {}),
+    ...(options.accessKeys ? { accessKeys: options.accessKeys } : {}),
+  };
   const tokenFor = (path: string) =>
     generateAccessToken(target, {
+      ...keyOptions,
       audience: `${connection.audienceBaseUrl}${hubPath}${path}`,
       claims: { [SERVER_NAME_CLAIM]: serverName },
       algorithm: 'HS256',
