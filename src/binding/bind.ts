@@ -241,7 +241,9 @@ function bindValue(ctx: Context, path: string | null, def: unknown): unknown {
 
 function bindScalar(ctx: Context, path: string, def: unknown, kind: Kind): unknown {
   const text = ctx.root.get(path);
-  if (ctx.strict && hasChildren(ctx, path)) {
+  // .NET (measured by test/dotnet): a scalar's children are unknown keys only when no provider
+  // set the scalar itself; a value, even an explicit null, binds and the children are ignored.
+  if (ctx.strict && text === undefined && hasChildren(ctx, path)) {
     throw unknownKeysError(ctx, path, childKeys(ctx, path).map((k) => combinePath(path, k)), typeNameOf(def));
   }
   if (text === null || text === undefined) return cloneDefault(def);
@@ -250,8 +252,9 @@ function bindScalar(ctx: Context, path: string, def: unknown, kind: Kind): unkno
     case 'string':
       return text;
     case 'nullable':
-      // .NET's Nullable<T>: an empty value is "no value".
-      return text === '' ? def : text;
+      // A null default is .NET's `string?`: "" binds as "" (measured by test/dotnet; only
+      // Nullable<T> of a value type reads "" as no value, and a null default has no value type).
+      return text;
     case 'number':
       converted = parseNumber(text);
       break;
@@ -274,17 +277,16 @@ function bindScalar(ctx: Context, path: string, def: unknown, kind: Kind): unkno
 
 function bindObject(ctx: Context, path: string | null, def: Record<string, unknown>): object {
   const out = Object.create(Object.getPrototypeOf(def) as object | null) as Record<string, unknown>;
-  const known = new Set<string>();
-  for (const key of Object.keys(def)) {
-    known.add(foldKey(key));
-    define(out, key, bindValue(ctx, childPath(path, key), def[key]));
-  }
   if (ctx.strict) {
+    // Checked before any property binds, as .NET does: with both an unknown key and a bad value,
+    // the unknown key is the error reported (found by the differential suite).
+    const known = new Set(Object.keys(def).map(foldKey));
     const unknown = childKeys(ctx, path)
       .filter((k) => !known.has(foldKey(k)))
       .map((k) => childPath(path, k));
     if (unknown.length > 0) throw unknownKeysError(ctx, path, unknown);
   }
+  for (const key of Object.keys(def)) define(out, key, bindValue(ctx, childPath(path, key), def[key]));
   return out;
 }
 
@@ -316,7 +318,14 @@ function bindElement(ctx: Context, path: string, template: unknown): unknown {
   const kind = kindOf(template);
   // A scalar element with children only (`List:0:x` for a list of strings) has nothing to convert.
   if (!isObjectKind(kind) && kind !== 'array' && ctx.root.get(path) == null) {
-    if (ctx.strict) throw unknownKeysError(ctx, path, childKeys(ctx, path).map((k) => combinePath(path, k)), typeNameOf(template));
+    if (ctx.strict) {
+      // .NET wraps an element's failure, this one included, in its "binding has failed" error.
+      const inner = unknownKeysError(ctx, path, childKeys(ctx, path).map((k) => combinePath(path, k)), typeNameOf(template));
+      throw new BindingError(
+        `'strict' (ErrorOnUnknownConfiguration) was set and binding has failed. The likely cause is an invalid configuration value. ${inner.message}`,
+        { ...errorDetails(ctx, path), targetType: typeNameOf(template), cause: inner },
+      );
+    }
     return DROPPED;
   }
   try {

@@ -48,9 +48,27 @@ function parseInt32(segment: string): number | undefined {
   return n >= -2147483648 && n <= 2147483647 ? n : undefined;
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * .NET's OrdinalIgnoreCase orders by the upper-case form (`A` < `_` < `a`), so `_x` sorts after
+ * `a` there, not before it as lower-casing would say. Beyond ASCII only one-unit mappings count,
+ * and none into ASCII (.NET keeps `ı` and `ſ` apart from `I` and `S`).
+ */
+function upperOrdinal(s: string): string {
+  if (ASCII.test(s)) return s.toUpperCase();
+  let out = '';
+  for (const ch of s) {
+    const u = ch.toUpperCase();
+    out += u.length === ch.length && (ch <= '\x7f' || u > '\x7f') ? u : ch;
+  }
+  return out;
+}
+
 function compareOrdinalIgnoreCase(a: string, b: string): number {
-  const fa = foldKey(a);
-  const fb = foldKey(b);
+  if (foldKey(a) === foldKey(b)) return 0;
+  const fa = upperOrdinal(a);
+  const fb = upperOrdinal(b);
   return fa < fb ? -1 : fa > fb ? 1 : 0;
 }
 

@@ -21,7 +21,20 @@ const POLL_INTERVAL_MS = 1000;
  * alive; the returned function stops everything.
  */
 export function watchPath(file: string, onChange: () => void, delayMs = DEFAULT_RELOAD_DELAY_MS): () => void {
-  const name = basename(file);
+  return watchTarget(file, dirname(file), basename(file), onChange, delayMs);
+}
+
+/**
+ * Like `watchPath` for a whole directory (key-per-file mounts): any change to any entry counts.
+ * Kubernetes updates a mounted secret by swapping its `..data` link, an entry the provider never
+ * reads, so no name may be filtered out.
+ */
+export function watchDirectory(dir: string, onChange: () => void, delayMs = DEFAULT_RELOAD_DELAY_MS): () => void {
+  return watchTarget(dir, dir, null, onChange, delayMs);
+}
+
+function watchTarget(pollPath: string, watched: string, name: string | null, onChange: () => void, delayMs: number): () => void {
+  const file = pollPath;
   let timer: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
   let polling = false;
@@ -48,9 +61,9 @@ export function watchPath(file: string, onChange: () => void, delayMs = DEFAULT_
   };
 
   try {
-    watcher = watch(dirname(file), { persistent: false }, (_event, changed) => {
+    watcher = watch(watched, { persistent: false }, (_event, changed) => {
       // Some platforms do not report the name; then any change in the directory counts.
-      if (changed === null || changed === name) schedule();
+      if (name === null || changed === null || changed === name) schedule();
     });
     watcher.on('error', () => {
       // The directory was removed or became unreadable: fall back to polling the path.
@@ -81,7 +94,13 @@ export type Reload = () => Promise<ProviderData | undefined>;
  * Watches `file` and reloads on change, one reload at a time (a change during a reload triggers
  * one more), reporting to the sink. After the returned stop function runs nothing more is reported.
  */
-export function watchAndReload(file: string, reload: Reload, sink: ProviderWatchSink, delayMs?: number): () => void {
+export function watchAndReload(
+  file: string,
+  reload: Reload,
+  sink: ProviderWatchSink,
+  delayMs?: number,
+  watcher: typeof watchPath = watchPath,
+): () => void {
   let running = false;
   let again = false;
   let stopped = false;
@@ -109,7 +128,7 @@ export function watchAndReload(file: string, reload: Reload, sink: ProviderWatch
     }
   };
 
-  const stopWatching = watchPath(file, () => void run(), delayMs);
+  const stopWatching = watcher(file, () => void run(), delayMs);
   return () => {
     stopped = true;
     stopWatching();

@@ -1,5 +1,6 @@
 import type { ConfigurationProvider, ProviderData, ProviderEntry } from '../core/provider.js';
-import { providerData } from '../core/provider.js';
+import { DuplicateKeyError } from '../core/errors.js';
+import { foldKey } from '../core/path.js';
 
 export type InMemoryValue = string | number | boolean | bigint | null | undefined;
 export type InMemoryValues =
@@ -23,7 +24,11 @@ function* pairsOf(values: InMemoryValues): Iterable<readonly [string, InMemoryVa
   for (const key of Object.keys(values)) yield [key, (values as Record<string, InMemoryValue>)[key]];
 }
 
-/** `addInMemory(values)`: keys as given; numbers and booleans become their text, `null` stays null. */
+/**
+ * `addInMemory(values)`: keys as given; numbers and booleans become their text, `null` stays null.
+ * Two keys that differ only in case (`{ A: 1, a: 2 }`) are a `DuplicateKeyError`, as .NET's
+ * `AddInMemoryCollection` throws for them (found by the differential suite).
+ */
 export class MemoryProvider implements ConfigurationProvider {
   readonly name: string;
   readonly secret: boolean;
@@ -32,12 +37,19 @@ export class MemoryProvider implements ConfigurationProvider {
   constructor(values: InMemoryValues, options: InMemoryOptions = {}) {
     this.name = options.name ?? 'MemoryConfigurationProvider';
     this.secret = options.secret ?? false;
-    const entries: ProviderEntry[] = [];
+    const data = new Map<string, ProviderEntry>();
     for (const [key, raw] of pairsOf(values)) {
       if (raw === undefined) continue;
-      entries.push({ key, value: raw === null ? null : String(raw) });
+      const folded = foldKey(key);
+      if (data.has(folded)) {
+        throw new DuplicateKeyError(`A duplicate key '${key}' was found in the in-memory values (it differs from '${data.get(folded)!.key}' only in case).`, {
+          provider: this.name,
+          key,
+        });
+      }
+      data.set(folded, { key, value: raw === null ? null : String(raw) });
     }
-    this.#data = providerData(entries);
+    this.#data = data;
   }
 
   async load(): Promise<ProviderData> {

@@ -102,10 +102,10 @@ describe('bind(key, defaults): .NET Bind semantics', () => {
     expect(config.bind('O', { Name: 'default' }).Name).toBe('');
   });
 
-  it('treats a null default as a nullable string: "" is no value (.NET Nullable<T>)', async () => {
+  it('treats a null default as a nullable string (.NET string?): "" stays "", as the differential suite measured', async () => {
     const config = await build({ 'O:Empty': '', 'O:Set': 'x' });
     const o = config.bind('O', { Empty: null, Set: null, Missing: null });
-    expect(o).toEqual({ Empty: null, Set: 'x', Missing: null });
+    expect(o).toEqual({ Empty: '', Set: 'x', Missing: null });
     expectTypeOf(o.Set).toEqualTypeOf<string | null>();
   });
 });

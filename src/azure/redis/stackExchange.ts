@@ -91,6 +91,9 @@ export interface StackExchangeConfiguration {
 
 const INT32 = /^\s*[+-]?\d+\s*$/;
 
+/** Longer than any StackExchange.Redis keyword, or holding `@`, `/` or `:`, it is not a keyword. */
+const LOOKS_LIKE_KEYWORD = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
+
 /** .NET `int.TryParse(s, NumberStyles.Integer, Invariant)`. */
 export function tryParseInt32(s: string): number | undefined {
   if (!INT32.test(s)) return undefined;
@@ -118,11 +121,15 @@ function tryParseVersion(s: string): string | undefined {
   return nums.join('.');
 }
 
-/** .NET `Enum.TryParse<T>(value, ignoreCase: true)`: a name, or any integer. */
+/**
+ * .NET `Enum.TryParse<T>(value, ignoreCase: true)`: a name, or any integer; an integer that is a
+ * defined value reads as its name (`proxy=1` is `Twemproxy`), as the enum then prints. `names` are
+ * in value order from 0.
+ */
 function tryParseEnum(s: string, names: readonly string[]): string | number | undefined {
   const v = s.trim();
   const n = tryParseInt32(v);
-  if (n !== undefined) return n;
+  if (n !== undefined) return n >= 0 && n < names.length ? names[n] : n;
   return names.find((name) => name.toLowerCase() === v.toLowerCase());
 }
 
@@ -262,9 +269,12 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
     const idx = option.indexOf('=');
     if (idx <= 0) {
       const ep = tryParseEndpoint(option);
-      // .NET endpoint equality: DnsEndPoint compares host names ordinally (case-sensitive), IP
-      // addresses by value (canonical text here), and a Unix socket endpoint equals only itself.
-      if (ep && (ep.unixSocket || !endpoints.some((e) => !e.unixSocket && e.host === ep.host && e.port === ep.port))) endpoints.push(ep);
+      // .NET endpoint equality (measured on .NET 10 by test/dotnet): DnsEndPoint compares host names
+      // ignoring case (`HOST:6379,host:6379` is one endpoint, the first spelling kept), IP addresses
+      // by value (canonical text here), a Unix socket endpoint by its path.
+      const same = (e: StackExchangeEndpoint) =>
+        !e.unixSocket === !ep!.unixSocket && e.port === ep!.port && (e.unixSocket ? e.host === ep!.host : e.host.toLowerCase() === ep!.host.toLowerCase());
+      if (ep && !endpoints.some(same)) endpoints.push(ep);
       continue;
     }
     const key = option.slice(0, idx).trim();
@@ -275,6 +285,9 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
         // A command-map entry: StackExchange.Redis silently skips command names it does not know.
         commandMap[option.slice(1, idx)] = value;
       } else if (!opts.ignoreUnknown) {
+        // A "keyword" that is really a mistyped URL (`rediss://:pw@host`) or a pasted secret must
+        // not reach the message: only something shaped like a keyword is echoed.
+        if (!LOOKS_LIKE_KEYWORD.test(key)) throw new RedisConnectionStringError('A keyword is not supported (not shown: it does not look like a keyword and may hold a credential).');
         throw new RedisConnectionStringError(`Keyword '${key}' is not supported.`, { keyword: key });
       }
       continue;
@@ -320,7 +333,8 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
       case 'sslProtocols': {
         const p = tryParseSslProtocols(value);
         if (p === undefined) {
-          throw outOfRange(key, `Keyword '${key}' requires an SslProtocol value (multiple values separated by '|'); the value '${value}' is not recognised.`);
+          // StackExchange.Redis quotes the value after turning `|` into `,` (measured by test/dotnet).
+          throw outOfRange(key, `Keyword '${key}' requires an SslProtocol value (multiple values separated by '|'); the value '${value.replaceAll('|', ',')}' is not recognised.`);
         }
         options[name] = p;
         break;
