@@ -1,3 +1,5 @@
+import { retryAfterMs, sleep, statusOf } from './retry.js';
+
 /**
  * A counting semaphore: at most `limit` tasks run at once, the rest wait in FIFO order. Used to
  * bound parallel secret fetches so a large vault cannot trip the service's throttling limits.
@@ -49,4 +51,208 @@ export class SerialQueue {
   async idle(): Promise<void> {
     await this.#tail;
   }
+}
+
+export interface AdaptiveLimiterOptions {
+  /** The most requests in flight, ever. */
+  max: number;
+  /** Requests in flight at first, grown on success. Default min(max, 4). */
+  initial?: number;
+  /** Clock for the throttle gate (tests). Default `Date.now`. */
+  now?: () => number;
+  /** First pacing step after a throttle (ms). Default 100. */
+  paceBaseMs?: number;
+  /** Largest pacing step (ms). Default 5 s. */
+  paceMaxMs?: number;
+  /** Randomness for the pacing waits (tests). Default `Math.random`. */
+  random?: () => number;
+}
+
+/** What a request through the limiter reports back, so the limit can follow the service. */
+export type Outcome = 'success' | 'throttled' | 'other';
+
+/**
+ * The in-flight limit for one vault or store, adapted to the throttling it meets (AIMD, as TCP
+ * congestion control): it starts small and grows by one per success until the first throttle
+ * (slow start), halves once per throttled round — requests that were already in flight when it
+ * halved do not halve it again — and afterwards grows by one per round of successes. A throttle
+ * whose `Retry-After` is waited out also holds every request not yet sent until then (`hold`),
+ * so the other slots do not spend that time collecting 429s of their own.
+ *
+ * Why: each instance of a fleet only sees its own 429s. Without this, N instances each keeping 32
+ * requests in flight hammer the service at N×32 and most requests come back throttled; with it,
+ * each instance's share settles near the service's rate divided by N.
+ */
+export class AdaptiveLimiter {
+  readonly max: number;
+  #limit: number;
+  #slowStart = true;
+  #active = 0;
+  /** Bumped on every decrease; a request remembers the epoch it started in. */
+  #epoch = 0;
+  #openAt = 0;
+  #gate: NodeJS.Timeout | undefined;
+  readonly #now: () => number;
+  readonly #waiting: Array<{ resolve: () => void; priority: boolean }> = [];
+  /** Throttles not yet worked off by successes: how hard to pace new requests. */
+  #pressure = 0;
+  readonly #paceBase: number;
+  readonly #paceMax: number;
+  readonly #random: () => number;
+  /** Requests throttled and decreases made, for diagnostics and tests. */
+  readonly stats = { throttled: 0, decreases: 0, peak: 0 };
+
+  constructor(options: AdaptiveLimiterOptions) {
+    if (!Number.isInteger(options.max) || options.max < 1) throw new RangeError('The concurrency limit must be a positive integer.');
+    this.max = options.max;
+    this.#limit = Math.max(1, Math.min(options.max, options.initial ?? 4));
+    this.#now = options.now ?? Date.now;
+    this.#paceBase = options.paceBaseMs ?? 100;
+    this.#paceMax = options.paceMaxMs ?? 5_000;
+    this.#random = options.random ?? Math.random;
+  }
+
+  /**
+   * The random wait before the next request: nothing while nothing is throttled, else up to
+   * `paceBase × 2^(pressure−1)`. A quota tells every client it throttles the same short wait (until
+   * its next token), so retries that only honoured it would come back together and be throttled
+   * again; and a throttle means the service is busy for the next request too, not only for the
+   * retry. Each throttle doubles the window, each success halves it.
+   */
+  paceMs(): number {
+    if (this.#pressure <= 0) return 0;
+    return Math.round(this.#random() * Math.min(this.#paceMax, this.#paceBase * 2 ** (this.#pressure - 1)));
+  }
+
+  /** The current limit (whole requests). */
+  get limit(): number {
+    return Math.max(1, Math.floor(this.#limit));
+  }
+
+  get active(): number {
+    return this.#active;
+  }
+
+  /**
+   * Runs `task` when a slot is free and the gate is open; `classify` says how it went (default:
+   * a resolved task is a success). `priority` tasks (the next list page: the critical path of a
+   * load) go ahead of queued ones.
+   */
+  async run<T>(task: () => Promise<T>, options: { priority?: boolean; classify?: (error: unknown) => Outcome; signal?: AbortSignal } = {}): Promise<T> {
+    await this.#acquire(options.priority ?? false, options.signal);
+    const epoch = this.#epoch;
+    try {
+      const pace = this.paceMs();
+      if (pace > 0) await sleep(pace, options.signal);
+      const result = await task();
+      this.#succeeded();
+      return result;
+    } catch (error) {
+      const outcome = options.classify?.(error) ?? 'other';
+      if (outcome === 'throttled') this.throttled(epoch);
+      throw error;
+    } finally {
+      this.#active--;
+      this.#pump();
+    }
+  }
+
+  /** Records a throttle for a request started in `epoch`. */
+  throttled(epoch: number): void {
+    this.stats.throttled++;
+    this.#pressure = Math.min(this.#pressure + 1, 30);
+    if (epoch === this.#epoch) {
+      this.#epoch++;
+      this.stats.decreases++;
+      this.#slowStart = false;
+      this.#limit = Math.max(1, this.#limit / 2);
+    }
+  }
+
+  /**
+   * Holds requests not yet sent for `waitMs`. Called by the retry layer when it waits out a
+   * throttle's `Retry-After` (and only then: a wait it refuses, past a refresh's budget, must not
+   * park the next refresh either).
+   */
+  hold(waitMs: number): void {
+    if (!(waitMs > 0)) return;
+    this.#openAt = Math.max(this.#openAt, this.#now() + waitMs);
+    this.#pump();
+  }
+
+  #succeeded(): void {
+    this.#pressure = Math.max(0, this.#pressure - 1);
+    // Slow start doubles per round trip; afterwards one more slot per round of successes.
+    this.#limit = Math.min(this.max, this.#limit + (this.#slowStart ? 1 : 1 / this.#limit));
+  }
+
+  #acquire(priority: boolean, signal?: AbortSignal): Promise<void> {
+    if (this.#waiting.length === 0 && this.#canStart()) {
+      this.#start();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const entry = {
+        priority,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        const at = this.#waiting.indexOf(entry);
+        if (at >= 0) this.#waiting.splice(at, 1);
+        if (this.#waiting.length === 0 && this.#gate) {
+          clearTimeout(this.#gate);
+          this.#gate = undefined;
+        }
+        reject(signal!.reason ?? Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' }));
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (priority) {
+        const firstNormal = this.#waiting.findIndex((w) => !w.priority);
+        this.#waiting.splice(firstNormal < 0 ? this.#waiting.length : firstNormal, 0, entry);
+      } else {
+        this.#waiting.push(entry);
+      }
+      this.#pump();
+    });
+  }
+
+  #canStart(): boolean {
+    return this.#active < this.limit && this.#now() >= this.#openAt;
+  }
+
+  #start(): void {
+    this.#active++;
+    this.stats.peak = Math.max(this.stats.peak, this.#active);
+  }
+
+  #pump(): void {
+    while (this.#waiting.length > 0 && this.#canStart()) {
+      this.#start();
+      this.#waiting.shift()!.resolve();
+    }
+    const wait = this.#openAt - this.#now();
+    if (this.#waiting.length > 0 && wait > 0 && this.#active < this.limit && !this.#gate) {
+      this.#gate = setTimeout(() => {
+        this.#gate = undefined;
+        this.#pump();
+      }, wait);
+    }
+  }
+}
+
+/** For `withRetry`'s `onRetry`: a throttle whose `Retry-After` is being waited out holds the whole limiter. */
+export function holdOnThrottle(limiter: AdaptiveLimiter, info: { delayMs: number; error: unknown }): void {
+  if (throttleOutcome(info.error) === 'throttled' && retryAfterMs(info.error) !== undefined) limiter.hold(info.delayMs);
+}
+
+/** A 429, or a 503 that says when to come back (App Configuration throttles with both): the service is over its rate. */
+export function throttleOutcome(error: unknown): Outcome {
+  const status = statusOf(error);
+  if (status === 429) return 'throttled';
+  if (status === 503 && retryAfterMs(error) !== undefined) return 'throttled';
+  return 'other';
 }

@@ -11,6 +11,13 @@
 export interface RetryOptions {
   /** Retries after the first attempt. Default 5. */
   maxRetries?: number;
+  /**
+   * Retries of throttled answers (429), counted apart from `maxRetries`. Default: none apart (a
+   * 429 counts as one of `maxRetries`).
+   * A start-up bounded by a time box sets it to Infinity: a throttled service asks to come back
+   * later, and giving up after a fixed count made whole fleets fail to start (DotnetProvider#458).
+   */
+  maxThrottledRetries?: number;
   /** First backoff step when the service gave no delay. Default 250 ms. */
   baseDelayMs?: number;
   /** Upper bound for one backoff wait. Server-given delays are honoured as given (bound them with the abort signal or `retryAfterDeadline`). Default 30 s. */
@@ -180,13 +187,19 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
   const base = options.baseDelayMs ?? 250;
   const max = options.maxDelayMs ?? 30_000;
   const retryable = options.isRetryable ?? isTransientError;
+  const separateThrottles = options.maxThrottledRetries !== undefined;
+  const maxThrottled = options.maxThrottledRetries ?? maxRetries;
+  let faults = 0;
+  let throttled = 0;
   for (let attempt = 0; ; attempt++) {
     if (options.abortSignal?.aborted) throw abortReason(options.abortSignal);
     try {
       return await operation(attempt);
     } catch (error) {
       if (options.abortSignal?.aborted) throw error;
-      if (attempt >= maxRetries || !retryable(error)) throw error;
+      if (!retryable(error)) throw error;
+      // A throttle is not a fault: it has its own budget and leaves the fault budget alone.
+      if (separateThrottles && statusOf(error) === 429 ? throttled++ >= maxThrottled : faults++ >= maxRetries) throw error;
       const asked = retryAfterMs(error);
       if (asked !== undefined && options.retryAfterDeadline !== undefined && Date.now() + asked > options.retryAfterDeadline) throw error;
       const delayMs = asked ?? backoffDelayMs(attempt, base, max, options.random);

@@ -15,8 +15,11 @@ import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { ConfigurationError } from '../core/errors.js';
 import { providerData, type ConfigurationProvider, type ProviderData, type ProviderEntry, type ProviderWatchSink } from '../core/provider.js';
 import { foldKey } from '../core/path.js';
-import { isTransientError, MAX_TIMER_MS, untilAborted, withRetry } from '../azure/retry.js';
+import { MAX_TIMER_MS, sleep, untilAborted } from '../azure/retry.js';
 import { SerialQueue } from '../azure/concurrency.js';
+import { storeEndpoints, connectionStringFor } from '../azure/appconfig/endpoints.js';
+import { ReplicaSet, withFailover, type EndpointEntry, type ReplicaBackoff, type ReplicaDiscoveryOption } from '../azure/appconfig/replicas.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, endpointCaller } from '../azure/appconfig/requests.js';
 import { listSelector, type Call } from '../azure/appconfig/listing.js';
 import { appConfigurationError, startupTimeoutError } from '../azure/appconfig/errors.js';
 import {
@@ -38,6 +41,12 @@ import {
   type SecretResolver,
 } from '../azure/appconfig/keyVaultReferences.js';
 import {
+  PushRefresh,
+  type AppConfigurationRefresher,
+} from '../azure/appconfig/pushRefresh.js';
+import {
+  jitteredIntervalMs,
+  refreshJitterRatio,
   pagesChanged,
   refreshBackoffMs,
   refreshIntervalMs,
@@ -62,9 +71,23 @@ export interface AzureAppConfigurationKeyVaultOptions {
 export interface AzureAppConfigurationOptions {
   /** `https://<store>.azconfig.io`, used with `credential`. */
   endpoint?: string | URL;
+  /** The store's endpoints, primary first then replicas, used with `credential`: failover goes down the list. */
+  endpoints?: Array<string | URL>;
   credential?: TokenCredential;
   /** `Endpoint=…;Id=…;Secret=…` (HMAC); instead of endpoint + credential. */
   connectionString?: string;
+  /** HMAC connection strings of the primary and its replicas, primary first. */
+  connectionStrings?: string[];
+  /** Start each operation at the endpoint after the last one that answered (round robin). Default false. */
+  loadBalancing?: boolean;
+  /** Find replicas by DNS SRV records (`_origin._tcp.<host>`, `_alt<N>._tcp.<origin>`). Default false: it needs DNS. */
+  replicaDiscovery?: ReplicaDiscoveryOption;
+  /** How long a failed endpoint is skipped before it is tried first again. Default 30 s doubling to 10 min. */
+  replicaBackoff?: ReplicaBackoff;
+  /** One request's time box; past it the request counts as a timeout (retried, failed over). Default 10 s (.NET's NetworkTimeout). */
+  requestTimeoutMs?: number;
+  /** Wait a random time up to this long before the first request, so a fleet starting together spreads out. Default 0. */
+  startupJitterMs?: number;
   /** Passed to `AppConfigurationClient`; SDK retries are off unless set here (one retry layer). */
   clientOptions?: AppConfigurationClientOptions;
   /** Default: every key with no label. A later selector wins per key. */
@@ -88,6 +111,8 @@ export interface AzureAppConfigurationOptions {
 }
 
 export const DEFAULT_STARTUP_TIMEOUT_MS = 100_000;
+export type { AppConfigurationRefresher };
+
 
 interface State {
   data: Map<string, ProviderEntry>;
@@ -99,38 +124,10 @@ interface State {
 interface LoadContext {
   signal: AbortSignal;
   maxRetries: number;
+  maxThrottledRetries?: number;
   /** Refreshes only: no `Retry-After` is waited out past this time. */
   retryAfterDeadline?: number;
   onRetry?: (error: unknown) => void;
-}
-
-/** The store's host for names and messages, read without ever echoing the connection string. */
-function storeOf(options: AzureAppConfigurationOptions): { endpoint: string; host: string } {
-  const fail = (message: string): never => {
-    throw new ConfigurationError(message, 'INVALID_OPTIONS', { provider: 'AzureAppConfigurationProvider' });
-  };
-  let endpoint: string | undefined;
-  if (options.connectionString !== undefined) {
-    if (options.endpoint !== undefined) fail('Give either a connection string or an endpoint, not both.');
-    const part = options.connectionString.split(';').find((p) => /^\s*endpoint\s*=/i.test(p));
-    const hasId = /(^|;)\s*id\s*=/i.test(options.connectionString);
-    const hasSecret = /(^|;)\s*secret\s*=/i.test(options.connectionString);
-    if (!part || !hasId || !hasSecret) fail('The App Configuration connection string must have the form Endpoint=…;Id=…;Secret=….');
-    endpoint = part!.slice(part!.indexOf('=') + 1).trim();
-  } else if (options.endpoint !== undefined) {
-    endpoint = String(options.endpoint);
-    if (!options.credential) fail(`An endpoint needs a credential (App Configuration store '${endpoint}').`);
-  } else {
-    fail('Azure App Configuration needs an endpoint and credential, or a connection string.');
-  }
-  let url: URL;
-  try {
-    url = new URL(endpoint!);
-  } catch {
-    return fail('The App Configuration endpoint is not an absolute URL.');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('The App Configuration endpoint must be an http(s) URL.');
-  return { endpoint: url.origin, host: url.host };
 }
 
 export class AzureAppConfigurationProvider implements ConfigurationProvider {
@@ -138,14 +135,13 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
   /** The store's host (`demo.azconfig.io`), as errors and provenance name it. */
   readonly store: string;
   readonly #options: AzureAppConfigurationOptions;
-  readonly #endpoint: string;
+  readonly #replicas: ReplicaSet<AppConfigurationClient>;
   readonly #selectors: NormalizedSelector[];
   readonly #featureFlagSelectors: NormalizedSelector[];
   readonly #trimPrefixes: string[];
   readonly #intervalMs: number | undefined;
   readonly #sentinel: Sentinel | undefined;
   readonly #abort = new AbortController();
-  #client: Promise<AppConfigurationClient> | undefined;
   #resolver: SecretResolver | undefined;
   #resolverPromise: Promise<SecretResolver> | undefined;
   #state: State | undefined;
@@ -155,13 +151,30 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
   readonly #stops = new Set<() => void>();
   /** The first load has been tried (a failed optional store then loads on the next refresh). */
   #attempted = false;
+  readonly #jitterRatio: number;
+  /** Watchers' refresh functions, run when a push notification's moment comes. */
+  readonly #pushTargets = new Set<() => Promise<void>>();
+  /** Push notifications: their sync tokens (sent with every later request) and the refresh they schedule. */
+  readonly #push: PushRefresh = new PushRefresh({
+    knows: (host) => this.#replicas.find(host) !== undefined,
+    warn: (m) => (this.#options.logger?.warn ?? ((w: string) => process.emitWarning(w)))(`${this.name}: ${m}`),
+    refresh: () => this.#pushRefresh(),
+  });
 
   constructor(options: AzureAppConfigurationOptions) {
     setMaxListeners(0, this.#abort.signal);
     this.#options = options;
-    const { endpoint, host } = storeOf(options);
-    this.#endpoint = endpoint;
+    const { endpoints, host, connectionStrings } = storeEndpoints(options);
     this.store = host;
+    const template = connectionStrings?.values().next().value;
+    this.#replicas = new ReplicaSet({
+      endpoints,
+      createClient: (endpoint) => this.#createClient(endpoint, connectionStrings ? (connectionStrings.get(endpoint) ?? connectionStringFor(template!, endpoint)) : undefined),
+      loadBalancing: options.loadBalancing ?? false,
+      ...(options.replicaDiscovery ? { discovery: options.replicaDiscovery } : {}),
+      ...(options.replicaBackoff ? { backoff: options.replicaBackoff } : {}),
+      warn: (m) => (options.logger?.warn ?? ((w: string) => process.emitWarning(w)))(m),
+    });
     this.name = `AzureAppConfigurationProvider for '${host}'${options.optional ? ' (Optional)' : ''}`;
     this.#selectors = normalizeSelectors(options.selectors);
     this.#featureFlagSelectors = normalizeFeatureFlagSelectors(options.featureFlags);
@@ -170,6 +183,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
       .filter((p) => p !== '')
       .sort((a, b) => (foldKey(a) < foldKey(b) ? 1 : foldKey(a) > foldKey(b) ? -1 : 0));
     this.#intervalMs = refreshIntervalMs(options.refresh);
+    this.#jitterRatio = refreshJitterRatio(options.refresh);
     const sentinel = typeof options.refresh === 'object' ? options.refresh.sentinel : undefined;
     if (sentinel !== undefined && (typeof sentinel.key !== 'string' || sentinel.key === '')) {
       throw new ConfigurationError('A refresh sentinel needs a key.', 'INVALID_OPTIONS', { provider: this.name });
@@ -194,20 +208,16 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     });
   }
 
-  /** Polls at the refresh interval; changes reach the root through `sink.update`, failures through `sink.error`. */
+  /**
+   * Polls at the refresh interval (jittered), and refreshes when a push notification or `setDirty`
+   * asks; changes reach the root through `sink.update`, failures through `sink.error`.
+   */
   watch(sink: ProviderWatchSink): () => void {
     const interval = this.#intervalMs;
-    if (interval === undefined) return () => {};
     let stopped = false;
     let failures = 0;
     let timer: NodeJS.Timeout | undefined;
-    const schedule = (): void => {
-      if (stopped || this.#disposed) return;
-      timer = setTimeout(() => void tick(), refreshBackoffMs(interval, failures));
-      // A poller should not keep a process alive on its own; dispose() stops it anyway.
-      timer.unref();
-    };
-    const tick = async (): Promise<void> => {
+    const refreshOnce = async (): Promise<void> => {
       try {
         // The version is taken when this read starts (inside the queue), so a reload() queued
         // behind it, which reads later, is never replaced by it.
@@ -222,22 +232,47 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
         failures++;
         if (!stopped && !this.#disposed) sink.error(error);
       }
-      schedule();
+    };
+    const schedule = (): void => {
+      if (stopped || this.#disposed || interval === undefined) return;
+      const wait = failures > 0 ? refreshBackoffMs(interval, failures) : jitteredIntervalMs(interval, this.#jitterRatio);
+      timer = setTimeout(() => void refreshOnce().then(schedule), wait);
+      // A poller should not keep a process alive on its own; dispose() stops it anyway.
+      timer.unref();
     };
     schedule();
+    this.#pushTargets.add(refreshOnce);
     const stop = (): void => {
       stopped = true;
       if (timer) clearTimeout(timer);
+      this.#pushTargets.delete(refreshOnce);
       this.#stops.delete(stop);
     };
     this.#stops.add(stop);
     return stop;
   }
 
+  /** Push refresh for this store: Event Grid notifications and `setDirty`. */
+  get refresher(): AppConfigurationRefresher {
+    return {
+      store: this.store,
+      processPushNotification: (event, options) => this.#push.process(event, options),
+      setDirty: (maxDelayMs) => this.#push.setDirty(maxDelayMs),
+    };
+  }
+
+  /** A refresh asked for by a push notification: every watcher reports it; without one, the state is brought up to date. */
+  #pushRefresh(): void {
+    if (this.#disposed) return;
+    if (this.#pushTargets.size > 0) for (const refresh of this.#pushTargets) void refresh();
+    else void this.#serialize(() => this.#refresh()).catch(() => undefined);
+  }
+
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
     for (const stop of [...this.#stops]) stop();
+    this.#push.stop();
     this.#abort.abort();
     await this.#queue.idle();
     await this.#resolverPromise?.catch(() => undefined);
@@ -252,6 +287,9 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
 
   async #initialLoad(): Promise<ProviderData> {
     this.#attempted = true;
+    const jitter = this.#options.startupJitterMs ?? 0;
+    // Before the time box starts: the wait is ours, not the store's.
+    if (jitter > 0) await sleep(Math.random() * Math.min(jitter, MAX_TIMER_MS), this.#abort.signal).catch(() => undefined);
     const timeoutMs = this.#options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS;
     // A plain timer rather than AbortSignal.timeout(): a timeout signal held only by
     // AbortSignal.any() can be collected before it fires, and then the time box never closes.
@@ -263,7 +301,8 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     setMaxListeners(0, signal);
     let lastError: unknown;
     try {
-      const state = await this.#fullLoad({ signal, maxRetries: Number.POSITIVE_INFINITY, onRetry: (e) => (lastError = e) });
+      const ctx: LoadContext = { signal, maxRetries: Number.POSITIVE_INFINITY, onRetry: (e) => (lastError = e) };
+      const state = await this.#withFailover(ctx, (client, call) => this.#fullLoad(ctx, client, call));
       this.#state = state;
       return new Map(state.data);
     } catch (error) {
@@ -284,57 +323,66 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     const ctx: LoadContext = {
       signal: this.#abort.signal,
       maxRetries: 3,
+      // A throttled store asks to come back soon; the Retry-After budget below bounds the waiting.
+      maxThrottledRetries: 20,
       retryAfterDeadline: Date.now() + refreshRetryAfterLimitMs(this.#intervalMs),
     };
     const state = this.#state;
     try {
-      if (!state) {
-        this.#state = await this.#fullLoad(ctx);
-        return { changed: true, data: this.#state.data };
-      }
-      const client = await this.#getClient();
-      const call = this.#caller(ctx);
-      if (this.#sentinel) {
-        const now = await sentinelState(client, this.#sentinel, state.sentinelEtag, call);
-        if (now.unchanged || now.etag === state.sentinelEtag) return { changed: false, data: state.data };
-      } else {
-        const lists = state.lists.filter((l) => l.pages.length > 0);
-        const { changed } = await pagesChanged(client, lists, call, this.#options.refreshConcurrency ?? 16);
-        if (!changed) return { changed: false, data: state.data };
-      }
-      this.#state = await this.#fullLoad(ctx);
-      return { changed: true, data: this.#state.data };
+      // The check and the load it leads to go to one endpoint: a lagging replica must not answer
+      // "changed" and a fresher one then be listed, or the other way round.
+      const next = await this.#withFailover(ctx, async (client, call) => {
+        if (!state) return this.#fullLoad(ctx, client, call);
+        if (this.#sentinel) {
+          const now = await sentinelState(client, this.#sentinel, state.sentinelEtag, call);
+          if (now.unchanged || now.etag === state.sentinelEtag) return undefined;
+        } else {
+          const lists = state.lists.filter((l) => l.pages.length > 0);
+          const { changed } = await pagesChanged(client, lists, call, this.#options.refreshConcurrency ?? 16);
+          if (!changed) return undefined;
+        }
+        return this.#fullLoad(ctx, client, call);
+      });
+      if (!next) return { changed: false, data: state!.data };
+      this.#state = next;
+      return { changed: true, data: next.data };
     } catch (error) {
       throw appConfigurationError(error, 'refreshing', { store: this.store, provider: this.name });
     }
   }
 
-  #caller(ctx: LoadContext): Call {
-    return (operation) =>
-      withRetry(() => operation(ctx.signal), {
-        abortSignal: ctx.signal,
-        maxRetries: ctx.maxRetries,
-        retryAfterDeadline: ctx.retryAfterDeadline,
-        baseDelayMs: 250,
-        maxDelayMs: 10_000,
-        isRetryable: isTransientError,
-        onRetry: ({ error }) => ctx.onRetry?.(error),
-      });
+  #caller(ctx: LoadContext, entry: EndpointEntry<AppConfigurationClient>, failoverAvailable: boolean): Call {
+    return endpointCaller(ctx, entry.limiter, this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, failoverAvailable);
   }
 
-  #getClient(): Promise<AppConfigurationClient> {
-    this.#client ??= (async () => {
-      const { AppConfigurationClient } = await import('@azure/app-configuration');
-      const clientOptions: AppConfigurationClientOptions = {
-        ...this.#options.clientOptions,
-        retryOptions: { maxRetries: 0, ...this.#options.clientOptions?.retryOptions },
-      };
-      return this.#options.connectionString !== undefined
-        ? new AppConfigurationClient(this.#options.connectionString, clientOptions)
-        : new AppConfigurationClient(this.#endpoint, this.#options.credential!, clientOptions);
-    })();
-    return this.#client;
+  async #createClient(endpoint: string, connectionString: string | undefined): Promise<AppConfigurationClient> {
+    const { AppConfigurationClient } = await import('@azure/app-configuration');
+    const clientOptions: AppConfigurationClientOptions = {
+      ...this.#options.clientOptions,
+      retryOptions: { maxRetries: 0, ...this.#options.clientOptions?.retryOptions },
+    };
+    return connectionString !== undefined
+      ? new AppConfigurationClient(connectionString, clientOptions)
+      : new AppConfigurationClient(endpoint, this.#options.credential!, clientOptions);
   }
+
+  /**
+   * Runs one operation (a full load, a change check) against the store's endpoints in failover
+   * order. Every endpoint but the last gets a short retry budget, so a throttled or failing primary
+   * hands over quickly; the last one gets the operation's own.
+   */
+  async #withFailover<T>(ctx: LoadContext, run: (client: AppConfigurationClient, call: Call) => Promise<T>): Promise<T> {
+    return withFailover(
+      this.#replicas,
+      async (entry, failoverAvailable) => {
+        const client = await entry.client;
+        for (const token of this.#push.syncTokens.tokens()) client.updateSyncToken(token);
+        return run(client, this.#caller(ctx, entry, failoverAvailable));
+      },
+      () => ctx.signal.aborted,
+    );
+  }
+
 
   #getResolver(): Promise<SecretResolver | undefined> {
     const kv = this.#options.keyVault;
@@ -358,9 +406,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
    * Lists every selector concurrently, starting Key Vault resolutions as pages arrive, then maps
    * the winning settings to entries: references, JSON, feature flags, trimming, in .NET's order.
    */
-  async #fullLoad(ctx: LoadContext): Promise<State> {
-    const client = await this.#getClient();
-    const call = this.#caller(ctx);
+  async #fullLoad(ctx: LoadContext, client: AppConfigurationClient, call: Call): Promise<State> {
     // Something changed, so referenced secrets may have too: fetch them again.
     if (this.#state) (this.#options.keyVault?.resolver ?? this.#resolver)?.clear?.();
     const resolutions = new Map<ConfigurationSetting, Promise<ProviderEntry>>();
@@ -476,4 +522,12 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
       throw resolutionError(error, setting, this.store, reference);
     }
   }
+}
+
+/**
+ * The push refreshers of every App Configuration layer of a configuration root (`loadConfig()`'s
+ * or a builder's), for a webhook handler to pass Event Grid notifications to.
+ */
+export function appConfigurationRefreshers(config: { readonly providers: readonly ConfigurationProvider[] }): AppConfigurationRefresher[] {
+  return config.providers.filter((p): p is AzureAppConfigurationProvider => p instanceof AzureAppConfigurationProvider).map((p) => p.refresher);
 }

@@ -12,8 +12,8 @@ import { EMPTY_PROVIDER_DATA, providerData } from '../core/provider.js';
 import { createSecretClient, defaultCredential, shownUrl, vaultOrigin } from '../azure/keyvault/client.js';
 import { KeyVaultError, secretSource, toKeyVaultError } from '../azure/keyvault/errors.js';
 import { loadSecrets, type CachedSecret } from '../azure/keyvault/loader.js';
-import { isAbortError, MAX_TIMER_MS, type RetryOptions } from '../azure/retry.js';
-import { SerialQueue } from '../azure/concurrency.js';
+import { isAbortError, MAX_TIMER_MS, sleep, type RetryOptions } from '../azure/retry.js';
+import { AdaptiveLimiter, SerialQueue } from '../azure/concurrency.js';
 import { ConfigurationError } from '../core/errors.js';
 
 /** .NET's `KeyVaultSecretManager`: which secrets to load and which key each one becomes. */
@@ -41,6 +41,11 @@ export interface AzureKeyVaultOptions {
   secretManager?: KeyVaultSecretManager;
   /** Poll the vault at this interval (ms), refetching only changed secrets. Must be positive. */
   reloadIntervalMs?: number;
+  /**
+   * Wait a random time up to this long before the first request (ms), so instances of a fleet that
+   * start together spread their start-up over the window. Default 0.
+   */
+  startupJitterMs?: number;
   /** Time box for one whole load (start-up and each reload). Default 30 s. */
   startupTimeoutMs?: number;
   /** A failing start-up becomes a warning and an empty layer instead of an error. */
@@ -75,6 +80,8 @@ export class AzureKeyVaultProvider implements ConfigurationProvider {
   readonly #abort = new AbortController();
   /** A reload and a poll never overlap: each starts from the cache the previous one left. */
   readonly #loads = new SerialQueue();
+  /** In-flight limit for this vault, kept across loads so a reload starts from what the vault allowed. */
+  readonly #limiter: AdaptiveLimiter;
 
   constructor(options: AzureKeyVaultOptions) {
     this.#options = options;
@@ -91,6 +98,10 @@ export class AzureKeyVaultProvider implements ConfigurationProvider {
     if (options.reloadIntervalMs !== undefined && options.reloadIntervalMs > MAX_TIMER_MS) {
       // Node would fire a longer timer after 1 ms: a poll loop hammering the vault.
       throw this.#optionsError(`ReloadInterval must be at most ${MAX_TIMER_MS} ms.`);
+    }
+    this.#limiter = new AdaptiveLimiter({ max: this.#maxConcurrency });
+    if (options.startupJitterMs !== undefined && !(options.startupJitterMs >= 0 && options.startupJitterMs <= MAX_TIMER_MS)) {
+      throw this.#optionsError('startupJitterMs must be between 0 and 2147483647.');
     }
     this.#timeoutMs = options.startupTimeoutMs ?? DEFAULT_KEY_VAULT_STARTUP_TIMEOUT_MS;
     if (!(this.#timeoutMs > 0)) throw this.#optionsError('startupTimeoutMs must be positive.');
@@ -160,6 +171,12 @@ export class AzureKeyVaultProvider implements ConfigurationProvider {
   /** Loads the vault; returns undefined when nothing changed since the last load. */
   async #loadData(): Promise<ProviderData | undefined> {
     if (this.#disposed) throw this.#disposedError();
+    const jitter = this.#loadedOnce ? 0 : (this.#options.startupJitterMs ?? 0);
+    if (jitter > 0) {
+      // Outside the time box: the wait is ours, not the vault's.
+      await sleep(Math.random() * jitter, this.#abort.signal).catch(() => undefined);
+      if (this.#disposed) throw this.#disposedError();
+    }
     const controller = new AbortController();
     const onDispose = (): void => controller.abort();
     this.#abort.signal.addEventListener('abort', onDispose, { once: true });
@@ -176,8 +193,11 @@ export class AzureKeyVaultProvider implements ConfigurationProvider {
         vaultUrl: this.vaultUrl,
         provider: this.name,
         maxConcurrency: this.#maxConcurrency,
+        limiter: this.#limiter,
         abortSignal: controller.signal,
         retry: {
+          // A throttled vault asks to come back later; the time box, not a count, bounds that.
+          maxThrottledRetries: Number.POSITIVE_INFINITY,
           ...this.#options.retry,
           abortSignal: controller.signal,
           onRetry: (info) => {

@@ -88,3 +88,30 @@ describe('feature flags', () => {
     expect(() => featureFlagEntries({ key: '.appconfig.featureflag/J', value: '{oops' }, 'store')).toThrow(/not valid JSON/);
   });
 });
+
+describe('a .appconfig.featureflag/ key without the feature-flag content type', () => {
+  it('is an ordinary key-value (JSON flattened, text kept), as the JS provider decides; the content type makes a flag', async () => {
+    const store = await startAppConfigurationEmulator();
+    try {
+      store.replaceAll([
+        { key: '.appconfig.featureflag/Json', contentType: 'application/json', value: '{"enabled":true,"n":[1,2]}' },
+        { key: '.appconfig.featureflag/Text', value: 'plain' },
+        // The media type decides, parameters aside (.NET compares it without them).
+        { key: '.appconfig.featureflag/NoCharset', contentType: 'application/vnd.microsoft.appconfig.ff+json', value: JSON.stringify({ id: 'NoCharset', enabled: true }) },
+        featureFlag({ id: 'Real', enabled: false }),
+      ]);
+      const { root } = await buildRoot(hmacOptions(store, { featureFlags: true }));
+      expect(flat(root)).toEqual({
+        '.appconfig.featureflag/Json:enabled': 'True',
+        '.appconfig.featureflag/Json:n:0': '1',
+        '.appconfig.featureflag/Json:n:1': '2',
+        '.appconfig.featureflag/Text': 'plain',
+        'FeatureManagement:NoCharset': 'True',
+        'FeatureManagement:Real': 'False',
+      });
+      await root.dispose();
+    } finally {
+      await store.close();
+    }
+  });
+});

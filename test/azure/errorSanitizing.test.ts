@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { sanitizedCause, toKeyVaultError } from '../../src/azure/keyvault/errors.js';
+import { toKeyVaultError } from '../../src/azure/keyvault/errors.js';
+import { sanitizedCause } from '../../src/azure/sanitize.js';
 import { appConfigurationError } from '../../src/azure/appconfig/errors.js';
 
 const SECRET = 'body-secret-value-42';

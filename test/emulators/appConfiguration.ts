@@ -13,8 +13,10 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { testCertificates, trustingAgent } from '../support/tls.js';
+import { testCertificates } from '../support/tls.js';
 import { isValidTestToken, mintToken } from '../support/tokens.js';
+import { loopbackLookup } from './keyVault.js';
+import { TokenBucket, type QuotaCounters, type QuotaOptions } from './quota.js';
 
 export const KEY_VAULT_REF_CONTENT_TYPE = 'application/vnd.microsoft.appconfig.keyvaultref+json;charset=utf-8';
 export const FEATURE_FLAG_CONTENT_TYPE = 'application/vnd.microsoft.appconfig.ff+json;charset=utf-8';
@@ -65,12 +67,18 @@ export interface Fault {
 export type Route = 'list' | 'get' | 'head' | 'snapshot' | 'other';
 
 export interface RequestRecord {
+  /** Which endpoint answered: `origin`, `replica1`, … */
+  node: string;
   method: string;
   route: Route;
   url: string;
   status: number;
   ifNoneMatch?: string;
   auth: 'hmac' | 'bearer' | 'none';
+  /** The `Sync-Token` header the client sent, if any. */
+  syncToken?: string;
+  /** The data version the answer was built from (see `dataVersion`). */
+  dataVersion?: number;
 }
 
 export interface EmulatorStats {
@@ -83,29 +91,69 @@ export interface EmulatorStats {
   snapshot: number;
   unauthorized: number;
   faults: number;
+  /** Answers refused by the quota (429 or 503). */
+  throttled: number;
 }
 
-export interface AppConfigurationEmulator {
-  /** `https://127.0.0.1:<port>` */
+export interface AppConfigurationQuotaOptions extends QuotaOptions {
+  /** 429 (default, `too-many-requests`) or 503 (`service-unavailable`), both problem+json. */
+  status?: 429 | 503;
+  /** Which header carries the wait. Default `retry-after-ms`, as the service sends. */
+  header?: 'retry-after-ms' | 'x-ms-retry-after-ms' | 'retry-after' | 'none';
+}
+
+/** How an endpoint is down: connections refused, accepted but never answered, or 503 + retry-after-ms. */
+export type Outage = 'refuse' | 'hang' | 'unavailable';
+
+/** One endpoint of the store: the origin or a replica. Each has its own counters, faults and quota. */
+export interface AppConfigurationEndpoint {
+  /** `origin`, `replica1`, `replica2`, … */
+  readonly name: string;
+  /** `https://127.0.0.1:<port>`, or `https://<host>:<port>` with `hostname`. */
   readonly endpoint: string;
-  /** `Endpoint=…;Id=…;Secret=…` for HMAC. */
+  /** `Endpoint=…;Id=…;Secret=…` for HMAC; every endpoint accepts the origin's key, as replicas do. */
   readonly connectionString: string;
+  readonly faults: Fault[];
+  readonly stats: EmulatorStats;
+  readonly requests: RequestRecord[];
+  /** Called as each request arrives, before latency and faults (tests correlate with other servers). */
+  onRequest: ((record: RequestRecord) => void) | undefined;
+  /** Sets (or with `undefined` removes) this endpoint's own request quota; counters start from zero. */
+  setQuota(quota: AppConfigurationQuotaOptions | undefined): void;
+  /** Accepted and throttled requests under the quota, with a timeline; undefined without a quota. */
+  readonly quota: QuotaCounters | undefined;
+  takeDown(outage: Outage): Promise<void>;
+  bringUp(): Promise<void>;
+  /**
+   * Stops replicating: the endpoint keeps serving the data as it is now until `catchUp()`, or until
+   * a request carries a `Sync-Token` for newer data (then it serves that version, as the service
+   * promises consistency with a token the client presents).
+   */
+  lag(): void;
+  catchUp(): void;
+  /** The data version this endpoint serves now. */
+  readonly dataVersion: number;
+  resetStats(): void;
+}
+
+export interface AppConfigurationEmulator extends AppConfigurationEndpoint {
+  /** Replicas: separate endpoints over the same data, with independent quotas. */
+  readonly replicas: AppConfigurationEndpoint[];
+  /** The Sync-Token of the newest data (`<id>=<value>;sn=<n>`), as an Event Grid event carries it. */
+  syncToken(): string;
+  /** The newest data version. */
+  readonly latestVersion: number;
   /** The same store and id with another secret: every request must fail with 401. */
   readonly wrongConnectionString: string;
   /** A bearer credential whose tokens the emulator accepts (audience `https://appconfig.azure.com`). */
   readonly credential: TokenCredential;
-  /** Client options trusting the test CA: pass as `clientOptions`. */
+  /** Client options trusting the test CA (and resolving `*.azconfig.io` to loopback): pass as `clientOptions`. */
   readonly clientOptions: { agent: https.Agent };
   readonly caPem: string;
   /** Items per page (the service uses 100). */
   pageSize: number;
   /** Delay before each answer, in ms. */
   latencyMs: number;
-  readonly faults: Fault[];
-  readonly stats: EmulatorStats;
-  readonly requests: RequestRecord[];
-  /** Called as each request arrives, before latency and faults (tests correlate with other servers). */
-  onRequest: ((record: RequestRecord) => void) | undefined;
   /** Adds or replaces settings (by key and label), each with a new etag. */
   set(settings: EmulatorSetting | EmulatorSetting[]): void;
   remove(key: string, label?: string | null): void;
@@ -113,7 +161,8 @@ export interface AppConfigurationEmulator {
   replaceAll(settings: EmulatorSetting[]): void;
   /** Freezes the settings the filters select now, as the service does when a snapshot is created. */
   createSnapshot(name: string, filters: Array<{ key: string; label?: string | null }>, compositionType?: 'key' | 'key_label'): void;
-  resetStats(): void;
+  /** Resets every endpoint's counters and quota. */
+  resetAll(): void;
   close(): Promise<void>;
 }
 
@@ -207,23 +256,52 @@ function problem(res: ServerResponse, status: number, type: string, title: strin
   res.end(JSON.stringify({ type: `https://azconfig.io/errors/${type}`, title, detail, status }));
 }
 
-export async function startAppConfigurationEmulator(options: { pageSize?: number; latencyMs?: number } = {}): Promise<AppConfigurationEmulator> {
+export interface AppConfigurationEmulatorOptions {
+  /** Items per page (the service uses 100). */
+  pageSize?: number;
+  /** Delay before each answer, in ms. */
+  latencyMs?: number;
+  /** Replica endpoints besides the origin. Default 0. */
+  replicas?: number;
+  /**
+   * Serve under names instead of 127.0.0.1: the origin as `https://<hostname>:<port>`, replica i as
+   * `https://<label>-replica<i>.<rest>:<port>` (use a `*.azconfig.io` name: the agent resolves those
+   * to loopback and the test certificate covers them). Needed for replica discovery by SRV records.
+   */
+  hostname?: string;
+  /** The same quota for every endpoint (each its own bucket). */
+  quota?: AppConfigurationQuotaOptions;
+}
+
+interface Node {
+  api: AppConfigurationEndpoint;
+  server: https.Server;
+  port: number;
+  host: string;
+  sockets: Set<import('node:stream').Duplex>;
+  /** Requests held open by a `hang` outage, answered (destroyed) when it ends. */
+  held: Set<ServerResponse>;
+  quota: { bucket: TokenBucket; status: 429 | 503; header: NonNullable<AppConfigurationQuotaOptions['header']> } | undefined;
+  outage: Outage | undefined;
+  /** undefined: follows the newest data; a number: the version it is stuck at. */
+  pinned: number | undefined;
+}
+
+export async function startAppConfigurationEmulator(options: AppConfigurationEmulatorOptions = {}): Promise<AppConfigurationEmulator> {
   const { caPem, certPem, keyPem } = await testCertificates();
-  const store = new Map<string, StoredSetting>();
   const snapshots = new Map<string, Snapshot>();
   const credentialId = `emu-${randomBytes(3).toString('hex')}`;
   const secret = randomBytes(32).toString('base64');
   const wrongSecret = randomBytes(32).toString('base64');
   const syncTokenId = `emu${randomBytes(2).toString('hex')}`;
-  let sequence = 1;
   let etagCounter = 0;
-  let sorted: StoredSetting[] | undefined;
-  const filterCache = { version: 0, results: new Map<string, StoredSetting[]>() };
-
-  const stats: EmulatorStats = { total: 0, list: 0, listNotModified: 0, get: 0, getNotModified: 0, head: 0, snapshot: 0, unauthorized: 0, faults: 0 };
-  const requests: RequestRecord[] = [];
-  const faults: Fault[] = [];
-  const sockets = new Set<import('node:stream').Duplex>();
+  // Every change makes a new version of the whole data set, so a lagging replica can keep serving
+  // an older one. Versions no endpoint can still serve are dropped.
+  let current = 1;
+  const versions = new Map<number, Map<string, StoredSetting>>([[1, new Map()]]);
+  const sortedCache = new Map<number, StoredSetting[]>();
+  const filterCache = new Map<number, Map<string, StoredSetting[]>>();
+  const nodes: Node[] = [];
 
   const stored = (s: EmulatorSetting): StoredSetting => ({
     key: s.key,
@@ -235,11 +313,43 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
     last_modified: new Date().toISOString(),
     locked: false,
   });
-  const changed = (): void => {
-    sorted = undefined;
-    sequence++;
+  const mutate = (change: (data: Map<string, StoredSetting>) => void): void => {
+    const next = new Map(versions.get(current)!);
+    change(next);
+    versions.set(++current, next);
+    const oldest = Math.min(current, ...nodes.map((n) => n.pinned ?? current));
+    for (const v of versions.keys()) {
+      if (v < oldest) {
+        versions.delete(v);
+        sortedCache.delete(v);
+        filterCache.delete(v);
+      }
+    }
   };
-  const all = (): StoredSetting[] => (sorted ??= [...store.values()].sort(compareSettings));
+  const sortedAt = (version: number): StoredSetting[] => {
+    let hit = sortedCache.get(version);
+    if (!hit) {
+      hit = [...versions.get(version)!.values()].sort(compareSettings);
+      sortedCache.set(version, hit);
+    }
+    return hit;
+  };
+  const all = (): StoredSetting[] => sortedAt(current);
+  const tokenFor = (version: number): string => `${syncTokenId}=${Buffer.from(`v${version}`).toString('base64')};sn=${version}`;
+
+  /** The version a request to `node` sees: the newest, or a lagging node's, moved forward by a newer Sync-Token. */
+  function versionFor(node: Node, req: IncomingMessage): number {
+    if (node.pinned === undefined) return current;
+    const header = String(req.headers['sync-token'] ?? '');
+    for (const part of header.split(',')) {
+      const eq = part.indexOf('=');
+      if (eq < 0 || part.slice(0, eq).trim() !== syncTokenId) continue;
+      const m = /^v(\d+)$/.exec(Buffer.from(part.slice(eq + 1).trim(), 'base64').toString('utf8'));
+      const wanted = m ? Math.min(Number(m[1]), current) : 0;
+      if (wanted > node.pinned && versions.has(wanted)) node.pinned = wanted;
+    }
+    return node.pinned;
+  }
 
   function authenticate(req: IncomingMessage): 'hmac' | 'bearer' | undefined {
     const auth = req.headers.authorization ?? '';
@@ -275,15 +385,11 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
     return 'other';
   }
 
-  function commonHeaders(): Record<string, string> {
-    return { 'sync-token': `${syncTokenId}=${Buffer.from(`v${sequence}`).toString('base64')};sn=${sequence}` };
-  }
-
   function serialize(s: StoredSetting): Record<string, unknown> {
     return { etag: s.etag, key: s.key, label: s.label, content_type: s.content_type, value: s.value, tags: s.tags, locked: s.locked, last_modified: s.last_modified };
   }
 
-  function handleList(req: IncomingMessage, res: ServerResponse, record: RequestRecord): void {
+  function handleList(req: IncomingMessage, res: ServerResponse, record: RequestRecord, version: number, node: Node): void {
     const params = rawQuery(req.url ?? '');
     const get = (name: string): string | undefined => params.find(([n]) => n === name)?.[1];
     const keyFilter = get('key');
@@ -291,6 +397,7 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
     const snapshotName = get('snapshot');
     const tagFilters = params.filter(([n]) => n === 'tags').map(([, v]) => v);
     const after = get('after');
+    const common = { 'sync-token': tokenFor(version) };
 
     let source: StoredSetting[];
     if (snapshotName !== undefined) {
@@ -312,14 +419,12 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
       });
       // Paging a large store asks the same filter a hundred times: compute it once per data version.
       const cacheKey = `${keyFilter ?? ''}\n${labelFilter ?? ''}\n${tagFilters.join('\n')}`;
-      if (filterCache.version !== sequence) {
-        filterCache.version = sequence;
-        filterCache.results.clear();
-      }
-      let hit = filterCache.results.get(cacheKey);
+      let cache = filterCache.get(version);
+      if (!cache) filterCache.set(version, (cache = new Map()));
+      let hit = cache.get(cacheKey);
       if (!hit) {
-        hit = all().filter((s) => matches(s.key, keys) && labelMatches(s.label, labels) && tags.every(([n, v]) => s.tags[n] === v));
-        filterCache.results.set(cacheKey, hit);
+        hit = sortedAt(version).filter((s) => matches(s.key, keys) && labelMatches(s.label, labels) && tags.every(([n, v]) => s.tags[n] === v));
+        cache.set(cacheKey, hit);
       }
       source = hit;
     }
@@ -344,45 +449,46 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
       .update(page.map((s) => s.etag).join('|'))
       .digest('base64url');
 
-    const headers: Record<string, string> = { ...commonHeaders(), etag: `"${pageEtag}"` };
+    const headers: Record<string, string> = { ...common, etag: `"${pageEtag}"` };
+    let nextLink: string | undefined;
     if (hasMore) {
       const last = page[page.length - 1]!;
       const token = Buffer.from(JSON.stringify([last.key, last.label])).toString('base64url');
       // `after` goes last: with it first, URLSearchParams reads `/kv?after` and the SDK throws.
       const kept = params.filter(([n]) => n !== 'after').map(([n, v]) => `${n}=${encodeURIComponent(v)}`);
-      const nextLink = `/kv?${[...kept, `after=${token}`].join('&')}`;
+      nextLink = `/kv?${[...kept, `after=${token}`].join('&')}`;
       headers.link = `<${nextLink}>; rel="next"`;
-      (record as { nextLink?: string }).nextLink = nextLink;
     }
     const ifNoneMatch = req.headers['if-none-match'];
     if (ifNoneMatch !== undefined && ifNoneMatch.replace(/^W\//, '').replace(/"/g, '') === pageEtag) {
-      stats.listNotModified++;
+      node.api.stats.listNotModified++;
       record.status = 304;
       res.writeHead(304, headers);
       res.end();
       return;
     }
     const body: Record<string, unknown> = { items: page.map(serialize), etag: pageEtag };
-    if (hasMore) body['@nextLink'] = (record as { nextLink?: string }).nextLink;
+    if (nextLink !== undefined) body['@nextLink'] = nextLink;
     res.writeHead(200, { ...headers, 'content-type': 'application/vnd.microsoft.appconfig.kvset+json; charset=utf-8' });
     if (req.method === 'HEAD') res.end();
     else res.end(JSON.stringify(body));
   }
 
-  function handleGet(req: IncomingMessage, res: ServerResponse, pathname: string, record: RequestRecord): void {
+  function handleGet(req: IncomingMessage, res: ServerResponse, pathname: string, record: RequestRecord, version: number, node: Node): void {
     const key = safeDecode(pathname.slice('/kv/'.length));
     const labelParam = rawQuery(req.url ?? '').find(([n]) => n === 'label')?.[1];
     // Without `label`, a single-key read means the null label.
     const label = labelParam === undefined || labelParam === '' || labelParam === '\0' ? null : labelParam;
-    const setting = store.get(id(key, label));
+    const common = { 'sync-token': tokenFor(version) };
+    const setting = versions.get(version)!.get(id(key, label));
     if (!setting) {
       record.status = 404;
-      return problem(res, 404, 'not-found', 'Key-value not found', `Key '${key}' with label '${label ?? '\\0'}' does not exist.`, commonHeaders());
+      return problem(res, 404, 'not-found', 'Key-value not found', `Key '${key}' with label '${label ?? '\\0'}' does not exist.`, common);
     }
-    const headers = { ...commonHeaders(), etag: `"${setting.etag}"`, 'last-modified': new Date(setting.last_modified).toUTCString() };
+    const headers = { ...common, etag: `"${setting.etag}"`, 'last-modified': new Date(setting.last_modified).toUTCString() };
     const ifNoneMatch = req.headers['if-none-match'];
     if (ifNoneMatch !== undefined && ifNoneMatch.replace(/"/g, '') === setting.etag) {
-      stats.getNotModified++;
+      node.api.stats.getNotModified++;
       record.status = 304;
       res.writeHead(304, headers);
       res.end();
@@ -392,14 +498,15 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
     res.end(JSON.stringify(serialize(setting)));
   }
 
-  function handleSnapshot(res: ServerResponse, pathname: string, record: RequestRecord): void {
+  function handleSnapshot(res: ServerResponse, pathname: string, record: RequestRecord, version: number): void {
     const name = safeDecode(pathname.slice('/snapshots/'.length));
     const snapshot = snapshots.get(name);
+    const common = { 'sync-token': tokenFor(version) };
     if (!snapshot) {
       record.status = 404;
-      return problem(res, 404, 'not-found', 'Snapshot not found', `Snapshot '${name}' does not exist.`, commonHeaders());
+      return problem(res, 404, 'not-found', 'Snapshot not found', `Snapshot '${name}' does not exist.`, common);
     }
-    res.writeHead(200, { ...commonHeaders(), etag: `"${snapshot.etag}"`, 'content-type': 'application/vnd.microsoft.appconfig.snapshot+json; charset=utf-8' });
+    res.writeHead(200, { ...common, etag: `"${snapshot.etag}"`, 'content-type': 'application/vnd.microsoft.appconfig.snapshot+json; charset=utf-8' });
     res.end(
       JSON.stringify({
         name: snapshot.name,
@@ -418,22 +525,53 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
     );
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  function throttle(res: ServerResponse, status: 429 | 503, waitMs: number | undefined, header: NonNullable<AppConfigurationQuotaOptions['header']>): void {
+    const headers: Record<string, string> = {};
+    if (waitMs !== undefined && header !== 'none') headers[header] = header === 'retry-after' ? String(Math.max(1, Math.ceil(waitMs / 1000))) : String(waitMs);
+    if (status === 429) {
+      // Azure/AppConfiguration docs/REST/throttling.md: problem+json naming the policy.
+      res.writeHead(429, { 'content-type': 'application/problem+json; charset=utf-8', ...headers });
+      res.end(
+        JSON.stringify({
+          type: 'https://azconfig.io/errors/too-many-requests',
+          title: 'Resource utilization has surpassed the assigned quota',
+          policy: 'TotalRequests',
+          status: 429,
+        }),
+      );
+    } else {
+      problem(res, 503, 'service-unavailable', 'Service unavailable', 'The service is unavailable.', headers);
+    }
+  }
+
+  async function handle(node: Node, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { api } = node;
     const method = req.method ?? 'GET';
     const pathname = (req.url ?? '/').split('?')[0]!;
     const route = routeOf(method, pathname);
-    stats.total++;
-    const record: RequestRecord = { method, route, url: req.url ?? '', status: 0, auth: 'none' };
+    api.stats.total++;
+    const record: RequestRecord = { node: api.name, method, route, url: req.url ?? '', status: 0, auth: 'none' };
     const ifNoneMatch = req.headers['if-none-match'];
     if (ifNoneMatch !== undefined) record.ifNoneMatch = ifNoneMatch;
-    requests.push(record);
-    emulator.onRequest?.(record);
+    const syncToken = req.headers['sync-token'];
+    if (typeof syncToken === 'string') record.syncToken = syncToken;
+    api.requests.push(record);
+    api.onRequest?.(record);
+    if (node.outage === 'hang') {
+      record.status = -1;
+      node.held.add(res);
+      return;
+    }
+    if (node.outage === 'unavailable') {
+      record.status = 503;
+      return throttle(res, 503, 1000, 'retry-after-ms');
+    }
     if (latencyRef.value > 0) await new Promise((r) => setTimeout(r, latencyRef.value));
 
-    const faultIndex = faults.findIndex((f) => f.route === undefined || f.route === route);
+    const faultIndex = api.faults.findIndex((f) => f.route === undefined || f.route === route);
     if (faultIndex >= 0) {
-      const fault = faults.splice(faultIndex, 1)[0]!;
-      stats.faults++;
+      const fault = api.faults.splice(faultIndex, 1)[0]!;
+      api.stats.faults++;
       if (fault.drop) {
         record.status = -1;
         req.socket.destroy();
@@ -449,27 +587,38 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
         : problem(res, 503, 'service-unavailable', 'Service unavailable', 'The service is unavailable.', headers);
     }
 
+    // The quota counts every request that reaches the store, authenticated or not.
+    if (node.quota) {
+      const decision = node.quota.bucket.take();
+      if (!decision.ok) {
+        api.stats.throttled++;
+        record.status = node.quota.status;
+        return throttle(res, node.quota.status, decision.retryAfterMs, node.quota.header);
+      }
+    }
     const auth = authenticate(req);
     if (!auth) {
-      stats.unauthorized++;
+      api.stats.unauthorized++;
       record.status = 401;
       return problem(res, 401, 'unauthorized', 'Unauthorized', 'Invalid Signature', {
         'www-authenticate': 'HMAC-SHA256 error="invalid_token" error_description="Invalid Signature", Bearer',
       });
     }
     record.auth = auth;
+    const version = versionFor(node, req);
+    record.dataVersion = version;
     record.status = 200;
     if (route === 'list' || route === 'head') {
-      stats[route]++;
-      return handleList(req, res, record);
+      api.stats[route]++;
+      return handleList(req, res, record, version, node);
     }
     if (route === 'get') {
-      stats.get++;
-      return handleGet(req, res, pathname, record);
+      api.stats.get++;
+      return handleGet(req, res, pathname, record, version, node);
     }
     if (route === 'snapshot') {
-      stats.snapshot++;
-      return handleSnapshot(res, pathname, record);
+      api.stats.snapshot++;
+      return handleSnapshot(res, pathname, record, version);
     }
     record.status = 404;
     problem(res, 404, 'not-found', 'Not found', `No route for ${method} ${pathname}.`);
@@ -477,22 +626,102 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
 
   const pageSizeRef = { value: options.pageSize ?? 100 };
   const latencyRef = { value: options.latencyMs ?? 0 };
-  const server = https.createServer({ cert: certPem, key: keyPem, keepAliveTimeout: 30_000 }, (req, res) => {
-    req.resume();
-    req.on('end', () => {
-      handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) problem(res, 500, 'internal', 'Internal error', String(err));
+  const agent = new https.Agent({ ca: caPem, keepAlive: true, lookup: loopbackLookup });
+  const makeQuota = (q: AppConfigurationQuotaOptions | undefined): Node['quota'] =>
+    q ? { bucket: new TokenBucket(q), status: q.status ?? 429, header: q.header ?? 'retry-after-ms' } : undefined;
+
+  async function listen(server: https.Server, port: number): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
       });
     });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const endpoint = `https://127.0.0.1:${port}`;
-  const agent = trustingAgent(caPem);
+    return (server.address() as AddressInfo).port;
+  }
+
+  function hostFor(index: number): string | undefined {
+    if (!options.hostname) return undefined;
+    if (index === 0) return options.hostname;
+    const dot = options.hostname.indexOf('.');
+    return `${options.hostname.slice(0, dot)}-replica${index}${options.hostname.slice(dot)}`;
+  }
+
+  async function startNode(index: number): Promise<Node> {
+    const name = index === 0 ? 'origin' : `replica${index}`;
+    const stats: EmulatorStats = { total: 0, list: 0, listNotModified: 0, get: 0, getNotModified: 0, head: 0, snapshot: 0, unauthorized: 0, faults: 0, throttled: 0 };
+    const node = { sockets: new Set(), held: new Set(), quota: makeQuota(options.quota), outage: undefined, pinned: undefined } as unknown as Node;
+    node.server = https.createServer({ cert: certPem, key: keyPem, keepAliveTimeout: 30_000 }, (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        handle(node, req, res).catch((err: unknown) => {
+          if (!res.headersSent) problem(res, 500, 'internal', 'Internal error', String(err));
+        });
+      });
+    });
+    node.server.on('connection', (socket) => {
+      node.sockets.add(socket);
+      socket.on('close', () => node.sockets.delete(socket));
+    });
+    node.port = await listen(node.server, 0);
+    const host = hostFor(index) ?? '127.0.0.1';
+    node.host = `${host}:${node.port}`;
+    const endpoint = `https://${node.host}`;
+    const dropConnections = (): void => {
+      for (const r of node.held) r.socket?.destroy();
+      node.held.clear();
+      for (const s of node.sockets) s.destroy();
+    };
+    node.api = {
+      name,
+      endpoint,
+      connectionString: `Endpoint=${endpoint};Id=${credentialId};Secret=${secret}`,
+      faults: [],
+      stats,
+      requests: [],
+      onRequest: undefined,
+      setQuota(q) {
+        node.quota = makeQuota(q);
+      },
+      get quota() {
+        return node.quota?.bucket.counters;
+      },
+      async takeDown(outage) {
+        node.outage = outage;
+        if (outage === 'refuse') {
+          const closed = new Promise<void>((resolve) => node.server.close(() => resolve()));
+          dropConnections();
+          await closed;
+        }
+      },
+      async bringUp() {
+        const was = node.outage;
+        node.outage = undefined;
+        if (was === 'hang') dropConnections();
+        if (was === 'refuse') await listen(node.server, node.port);
+      },
+      lag() {
+        node.pinned = current;
+      },
+      catchUp() {
+        node.pinned = undefined;
+      },
+      get dataVersion() {
+        return node.pinned ?? current;
+      },
+      resetStats() {
+        for (const k of Object.keys(stats) as Array<keyof EmulatorStats>) stats[k] = 0;
+        node.api.requests.length = 0;
+        node.quota?.bucket.reset();
+      },
+    };
+    nodes.push(node);
+    return node;
+  }
+
+  const origin = await startNode(0);
+  for (let i = 1; i <= (options.replicas ?? 0); i++) await startNode(i);
 
   const credential: TokenCredential = {
     async getToken(): Promise<AccessToken> {
@@ -501,10 +730,15 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
     },
   };
 
-  const emulator: AppConfigurationEmulator = {
-    endpoint,
-    connectionString: `Endpoint=${endpoint};Id=${credentialId};Secret=${secret}`,
-    wrongConnectionString: `Endpoint=${endpoint};Id=${credentialId};Secret=${wrongSecret}`,
+  // The origin's endpoint API, extended with the store-wide controls. Property accessors of the
+  // origin's API are kept (not copied) so `stats`, `quota` and `onRequest` stay live.
+  const emulator = Object.defineProperties(origin.api, Object.getOwnPropertyDescriptors({
+    replicas: nodes.slice(1).map((n) => n.api),
+    syncToken: () => tokenFor(current),
+    get latestVersion() {
+      return current;
+    },
+    wrongConnectionString: `Endpoint=${origin.api.endpoint};Id=${credentialId};Secret=${wrongSecret}`,
     credential,
     clientOptions: { agent },
     caPem,
@@ -520,26 +754,27 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
     set latencyMs(n: number) {
       latencyRef.value = n;
     },
-    faults,
-    stats,
-    requests,
-    onRequest: undefined,
-    set(settings) {
-      for (const s of Array.isArray(settings) ? settings : [settings]) {
-        const item = stored(s);
-        store.set(id(item.key, item.label), item);
-      }
-      changed();
+    set(settings: EmulatorSetting | EmulatorSetting[]) {
+      mutate((data) => {
+        for (const s of Array.isArray(settings) ? settings : [settings]) {
+          const item = stored(s);
+          data.set(id(item.key, item.label), item);
+        }
+      });
     },
-    remove(key, label = null) {
-      store.delete(id(key, label === '' ? null : label));
-      changed();
+    remove(key: string, label: string | null = null) {
+      mutate((data) => data.delete(id(key, label === '' ? null : label)));
     },
-    replaceAll(settings) {
-      store.clear();
-      emulator.set(settings);
+    replaceAll(settings: EmulatorSetting[]) {
+      mutate((data) => {
+        data.clear();
+        for (const s of settings) {
+          const item = stored(s);
+          data.set(id(item.key, item.label), item);
+        }
+      });
     },
-    createSnapshot(name, filters, compositionType = 'key') {
+    createSnapshot(name: string, filters: Array<{ key: string; label?: string | null }>, compositionType: 'key' | 'key_label' = 'key') {
       const picked = new Map<string, StoredSetting>();
       for (const f of filters) {
         const keys = parseFilter(f.key);
@@ -560,16 +795,20 @@ export async function startAppConfigurationEmulator(options: { pageSize?: number
         created: new Date().toISOString(),
       });
     },
-    resetStats() {
-      for (const k of Object.keys(stats) as Array<keyof EmulatorStats>) stats[k] = 0;
-      requests.length = 0;
+    resetAll() {
+      for (const n of nodes) n.api.resetStats();
     },
     async close() {
       agent.destroy();
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(
+        nodes.map(async (n) => {
+          for (const r of n.held) r.socket?.destroy();
+          for (const s of n.sockets) s.destroy();
+          if (n.server.listening) await new Promise<void>((resolve) => n.server.close(() => resolve()));
+        }),
+      );
     },
-  };
+  })) as unknown as AppConfigurationEmulator;
   return emulator;
 }
 

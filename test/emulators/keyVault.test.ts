@@ -107,3 +107,31 @@ describe('Key Vault emulator with the unmodified SecretClient', () => {
     }
   });
 });
+
+describe('Key Vault emulator quota', () => {
+  it('throttles past the quota with 429 Throttled and Retry-After seconds; throttled requests take no token', async () => {
+    kv.setSecret('Q', 'x');
+    const client = newClient();
+    await client.getSecret('Q');
+    kv.setQuota({ ratePerSecond: 0.5, burst: 2 });
+    try {
+      await client.getSecret('Q');
+      await client.getSecret('Q');
+      const error = (await client.getSecret('Q').catch((e: unknown) => e)) as { statusCode: number; code: string; message: string; response: { headers: { get(n: string): string | undefined } } };
+      expect(error.statusCode).toBe(429);
+      expect(error.code).toBe('Throttled');
+      expect(error.message).toContain('VaultRequestTypeLimitReached');
+      expect(error.response.headers.get('retry-after')).toBe('2');
+      await expect(client.getSecret('Q')).rejects.toMatchObject({ statusCode: 429 });
+      expect(kv.quota).toMatchObject({ accepted: 2, throttled: 2 });
+      expect(kv.counters.throttled).toBe(2);
+      kv.setQuota({ ratePerSecond: 0.5, burst: 1, retryAfter: 'none' });
+      await client.getSecret('Q');
+      const bare = (await client.getSecret('Q').catch((e: unknown) => e)) as { statusCode: number; response: { headers: { get(n: string): string | undefined } } };
+      expect(bare.statusCode).toBe(429);
+      expect(bare.response.headers.get('retry-after')).toBeUndefined();
+    } finally {
+      kv.setQuota(undefined);
+    }
+  });
+});

@@ -19,6 +19,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { TokenCredential, AccessToken } from '@azure/core-auth';
 import { testCertificates, type TestCertificates } from '../support/tls.js';
 import { isValidTestToken, mintToken, TEST_TENANT_ID } from '../support/tokens.js';
+import { TokenBucket, type QuotaCounters, type QuotaOptions } from './quota.js';
 
 export const VAULT_SCOPE = 'https://vault.azure.net/.default';
 const MAX_PAGE = 25;
@@ -95,6 +96,8 @@ export interface KeyVaultCounters {
   unauthorized: number;
   /** Faults served. */
   faults: number;
+  /** 429s sent by the quota. */
+  throttled: number;
   inFlight: number;
   peakConcurrent: number;
   /** Peak concurrent authenticated `get` requests. */
@@ -109,8 +112,18 @@ export interface KeyVaultEmulatorOptions {
   /** Default page size (≤ 25) when the client sends no `maxresults`. */
   pageSize?: number;
   tenantId?: string;
+  /** A request quota for the vault (authenticated requests; 429s do not count, as the service says). */
+  quota?: KeyVaultQuotaOptions;
   /** Decides whether a bearer token is accepted. Default: tokens minted by the test token minter for the vault audience, or any opaque non-JWT token. */
   acceptToken?: (token: string) => boolean;
+}
+
+export interface KeyVaultQuotaOptions extends QuotaOptions {
+  /**
+   * `seconds` (default): the 429 carries `Retry-After` in whole seconds (rounded up), as the issue's
+   * model of the service; `none`: a bare 429, as captured from the real service in 2023.
+   */
+  retryAfter?: 'seconds' | 'none';
 }
 
 export interface KeyVaultEmulator {
@@ -135,6 +148,10 @@ export interface KeyVaultEmulator {
   /** Current secret names as created. */
   names(): string[];
   fault(fault: Fault, options?: FaultOptions): void;
+  /** Sets (or with `undefined` removes) the vault's request quota; counters start from zero. */
+  setQuota(quota: KeyVaultQuotaOptions | undefined): void;
+  /** Accepted and throttled requests under the quota, with a timeline; undefined without a quota. */
+  readonly quota: QuotaCounters | undefined;
   clearFaults(): void;
   readonly counters: Readonly<KeyVaultCounters>;
   readonly requests: ReadonlyArray<RecordedRequest>;
@@ -174,9 +191,12 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions = {
   const faults: Array<{ fault: Fault; remaining: number; on: FaultOptions['on'] }> = [];
   const requests: RecordedRequest[] = [];
   const counters: KeyVaultCounters = {
-    total: 0, list: 0, get: 0, unauthorized: 0, faults: 0, inFlight: 0, peakConcurrent: 0, peakConcurrentGets: 0,
+    total: 0, list: 0, get: 0, unauthorized: 0, faults: 0, throttled: 0, inFlight: 0, peakConcurrent: 0, peakConcurrentGets: 0,
   };
   let getsInFlight = 0;
+  let quota: { bucket: TokenBucket; retryAfter: 'seconds' | 'none' } | undefined;
+  const makeQuota = (q: KeyVaultQuotaOptions | undefined) => (q ? { bucket: new TokenBucket(q), retryAfter: q.retryAfter ?? 'seconds' } : undefined);
+  quota = makeQuota(options.quota);
   let latencyMs = options.latencyMs ?? 0;
   const timers = new Set<NodeJS.Timeout>();
   const sleep = (ms: number): Promise<void> =>
@@ -290,6 +310,16 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions = {
         if (fault.retryAfterMs !== undefined) headers['retry-after-ms'] = String(fault.retryAfterMs);
         const code = fault.code ?? (fault.status === 429 ? 'Throttled' : fault.status === 503 ? 'ServiceUnavailable' : 'InternalError');
         return error(fault.status, code, fault.message ?? `Injected fault ${fault.status}.`, headers);
+      }
+    }
+
+    if (quota) {
+      const decision = quota.bucket.take();
+      if (!decision.ok) {
+        counters.throttled++;
+        const headers: Record<string, string> = quota.retryAfter === 'seconds' ? { 'retry-after': String(Math.ceil(decision.retryAfterMs / 1000)) } : {};
+        // The body the real service sends (vcsjones/AzureSignTool#219).
+        return error(429, 'Throttled', 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached', headers);
       }
     }
 
@@ -429,6 +459,12 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions = {
       faults.push({ fault: f, remaining: opts.times ?? 1, on: opts.on });
     },
     clearFaults: () => void faults.splice(0),
+    setQuota(q) {
+      quota = makeQuota(q);
+    },
+    get quota() {
+      return quota?.bucket.counters;
+    },
     counters,
     requests,
     resetCounters() {
@@ -437,6 +473,7 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions = {
       }
       counters.peakConcurrent = counters.inFlight;
       requests.splice(0);
+      quota?.bucket.reset();
     },
     async close() {
       for (const t of timers) clearTimeout(t);

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, remoteLayers } from '../../src/loadConfig.js';
 import { appConfigurationLayer, discoverAppConfiguration } from '../../src/azure/appconfig/discovery.js';
 import { ConfigurationError } from '../../src/core/errors.js';
+import { appConfigurationRefreshers } from '../../src/providers/azureAppConfiguration.js';
 import { startAppConfigurationEmulator, type AppConfigurationEmulator } from '../emulators/appConfiguration.js';
 
 let emu: AppConfigurationEmulator;
@@ -114,6 +115,33 @@ describe('loadConfig with Azure App Configuration', () => {
       }
     } finally {
       await root.dispose();
+    }
+  });
+
+  it('takes a replica list (connectionStrings / endpoints), fails over, and gives its push refresher', async () => {
+    const store = await startAppConfigurationEmulator({ replicas: 1 });
+    try {
+      store.replaceAll([{ key: 'FromReplica', value: 'yes' }]);
+      expect(discoverAppConfiguration(tree({}), {}, { endpoints: [store.endpoint, store.replicas[0]!.endpoint] })).toMatchObject({
+        endpoint: store.endpoint,
+        source: 'options.appConfiguration.endpoints',
+      });
+      await store.takeDown('refuse');
+      const root = await loadConfig({
+        cwd: app({}),
+        env: {},
+        args: [],
+        appConfiguration: { connectionStrings: [store.connectionString, store.replicas[0]!.connectionString], clientOptions: store.clientOptions },
+      });
+      try {
+        expect(root.get('FromReplica')).toBe('yes');
+        expect(store.replicas[0]!.stats.list).toBe(1);
+        expect(appConfigurationRefreshers(root).map((r) => r.store)).toEqual([new URL(store.endpoint).host]);
+      } finally {
+        await root.dispose();
+      }
+    } finally {
+      await store.close();
     }
   });
 

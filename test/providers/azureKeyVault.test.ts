@@ -255,6 +255,18 @@ describe('AzureKeyVaultProvider: reload', () => {
     expect(() => provider(kv, { reloadIntervalMs: -5 })).toThrowError(expect.objectContaining({ code: 'KEY_VAULT_OPTIONS' }));
   });
 
+  it('loads after a start-up jitter, jitters only the first load, and refuses a negative jitter', async () => {
+    const kv = await emulator();
+    secret(kv, 'A', 'jitter-1');
+    const root = await build(provider(kv, { startupJitterMs: 20 }));
+    expect(root.get('A')).toBe('jitter-1');
+    secret(kv, 'A', 'jitter-2');
+    await root.reload();
+    expect(root.get('A')).toBe('jitter-2');
+    expect(kv.counters.list).toBe(2);
+    expect(() => provider(kv, { startupJitterMs: -1 })).toThrowError(expect.objectContaining({ code: 'KEY_VAULT_OPTIONS' }));
+  });
+
   it('refuses an interval Node cannot time (it would poll every millisecond) and accepts an unbounded start-up time box', async () => {
     const kv = await emulator();
     secret(kv, 'A', 'timer-1');

@@ -22,6 +22,8 @@ export interface DiscoveredAppConfiguration {
   connectionString?: string;
   /** Where it came from, for messages: an option, a variable, or the key and its provider. Never the connection string. */
   source: string;
+  /** Found in `endpoints` / `connectionStrings`: the options carry the whole list. */
+  list?: boolean;
 }
 
 export interface DiscoveryTree {
@@ -37,7 +39,14 @@ export function discoverAppConfiguration(
   options?: false | Readonly<Record<string, unknown>>,
 ): DiscoveredAppConfiguration | undefined {
   if (options === false) return undefined;
-  const explicit = options as { endpoint?: unknown; connectionString?: unknown } | undefined;
+  const explicit = options as { endpoint?: unknown; connectionString?: unknown; endpoints?: unknown; connectionStrings?: unknown } | undefined;
+  // A replica list names the store by its first (primary) entry.
+  if (Array.isArray(explicit?.connectionStrings) && present(explicit.connectionStrings[0])) {
+    return { connectionString: explicit.connectionStrings[0].trim(), source: 'options.appConfiguration.connectionStrings', list: true };
+  }
+  if (Array.isArray(explicit?.endpoints) && explicit.endpoints.length > 0) {
+    return { endpoint: String(explicit.endpoints[0]).trim(), source: 'options.appConfiguration.endpoints', list: true };
+  }
   if (present(explicit?.connectionString)) return { connectionString: explicit.connectionString.trim(), source: 'options.appConfiguration.connectionString' };
   if (explicit?.endpoint instanceof URL) return { endpoint: explicit.endpoint.href, source: 'options.appConfiguration.endpoint' };
   if (present(explicit?.endpoint)) return { endpoint: explicit.endpoint.trim(), source: 'options.appConfiguration.endpoint' };
@@ -86,7 +95,11 @@ export const appConfigurationLayer = {
     try {
       return new AzureAppConfigurationProvider({
         ...rest,
-        ...(found.connectionString !== undefined ? { connectionString: found.connectionString } : { endpoint: found.endpoint!, credential }),
+        ...(found.list
+          ? { credential }
+          : found.connectionString !== undefined
+            ? { connectionString: found.connectionString }
+            : { endpoint: found.endpoint!, credential }),
         // References resolve with the same identity unless told otherwise, even with a connection string.
         keyVault: { ...options.keyVault, credential: options.keyVault?.credential ?? credential },
         ...(logger ? { logger } : {}),

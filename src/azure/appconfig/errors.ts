@@ -4,7 +4,7 @@
  */
 import { ConfigurationError, RemoteProviderError } from '../../core/errors.js';
 import { isAbortError, retryAfterMs, statusOf } from '../retry.js';
-import { sanitizedCause } from '../keyvault/errors.js';
+import { sanitizedCause } from '../sanitize.js';
 
 function codeFor(status: number | undefined): string {
   if (status === 401) return 'APP_CONFIGURATION_UNAUTHORIZED';

@@ -11,12 +11,18 @@ import { ConfigurationParseError } from '../../core/errors.js';
 import { combinePath } from '../../core/path.js';
 import { flattenJson, readJson, type JsonDocument, type JsonEntry, type JsonNode } from '../../parsers/json.js';
 import { FEATURE_FLAG_MEDIA_TYPE, mediaType } from './jsonValues.js';
-import { FEATURE_FLAG_PREFIX, describeLabel } from './selectors.js';
+import { describeLabel } from './selectors.js';
 
 export const FEATURE_MANAGEMENT_SECTION = 'FeatureManagement';
 
+/**
+ * A setting is a flag by its content type, not its key: a `.appconfig.featureflag/` key stored as
+ * `application/json` or as plain text is an ordinary key-value (flattened when JSON), as the JS
+ * provider's `isFeatureFlag` decides it. The media type is compared without parameters, as .NET
+ * compares it, so `…ff+json` without `;charset=utf-8` is still a flag.
+ */
 export function isFeatureFlag(setting: { key: string; contentType?: string | null }): boolean {
-  return setting.key.startsWith(FEATURE_FLAG_PREFIX) || mediaType(setting.contentType) === FEATURE_FLAG_MEDIA_TYPE;
+  return mediaType(setting.contentType) === FEATURE_FLAG_MEDIA_TYPE;
 }
 
 interface FlagSetting {

@@ -5,7 +5,7 @@
  * and label and the vault, never a value.
  */
 import { ConfigurationError, RemoteProviderError, type ConfigurationErrorDetails } from '../../core/errors.js';
-import { sanitizedCause } from '../keyvault/errors.js';
+import { sanitizedCause } from '../sanitize.js';
 import { parseKeyVaultSecretId } from '../keyvault/secretResolver.js';
 import { KEY_VAULT_REFERENCE_MEDIA_TYPE, mediaType } from './jsonValues.js';
 import { describeLabel } from './selectors.js';

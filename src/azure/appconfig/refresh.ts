@@ -33,6 +33,30 @@ export interface RefreshOptions {
   intervalMs?: number;
   /** Reload everything when this one key changes; without it every selected page is watched. */
   sentinel?: Sentinel;
+  /**
+   * Each wait between polls is the interval ± this share of it, drawn anew every time, so a fleet
+   * deployed together does not poll in lock-step. The mean stays the interval: one request per
+   * interval per instance. Default 0.1; 0 turns it off.
+   */
+  jitterRatio?: number;
+}
+
+export const DEFAULT_REFRESH_JITTER_RATIO = 0.1;
+
+/** The jitter ratio of the options, validated (0 ≤ ratio < 1). */
+export function refreshJitterRatio(options: RefreshOptions | boolean | undefined): number {
+  const ratio = typeof options === 'object' ? (options.jitterRatio ?? DEFAULT_REFRESH_JITTER_RATIO) : DEFAULT_REFRESH_JITTER_RATIO;
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio >= 1) {
+    throw new ConfigurationError('The refresh jitterRatio must be at least 0 and less than 1.', 'INVALID_OPTIONS', {
+      provider: 'AzureAppConfigurationProvider',
+    });
+  }
+  return ratio;
+}
+
+/** One wait between polls: uniform in [interval·(1−ratio), interval·(1+ratio)). */
+export function jitteredIntervalMs(intervalMs: number, ratio: number, random: () => number = Math.random): number {
+  return Math.min(MAX_TIMER_MS, Math.round(intervalMs * (1 - ratio + 2 * ratio * random())));
 }
 
 /** One listed page: how to ask for it again and the etag it had. */

@@ -1,5 +1,6 @@
 import { RemoteProviderError, type ConfigurationErrorDetails } from '../../core/errors.js';
 import { scrubSecrets } from '../../core/secrets.js';
+import { sanitizedCause, withoutResponseBody } from '../sanitize.js';
 import { isAbortError, statusOf } from '../retry.js';
 
 /**
@@ -45,31 +46,6 @@ export interface FailureContext {
   provider?: string;
   /** Values known so far, scrubbed from any foreign message just in case. */
   knownValues?: Iterable<string>;
-}
-
-/**
- * The SDK's deserialization errors quote the whole response body (`… occurred while parsing the
- * response body - {"value":"…"}`), which for a secret read is the secret; cut the message there.
- */
-const RESPONSE_BODY = /\b(occurred (?:while parsing|in deserializing) the response ?body)\b.*$/is;
-
-function withoutResponseBody(message: string): string {
-  return message.replace(RESPONSE_BODY, '$1 (body not shown)');
-}
-
-/**
- * A copy of an SDK error that keeps only what is safe to show: no request/response objects
- * (a response can carry a secret bundle), the message scrubbed of known values.
- */
-export function sanitizedCause(error: unknown, knownValues: Iterable<string> = []): Error {
-  const e = error as { name?: unknown; message?: unknown; code?: unknown };
-  const message = typeof e?.message === 'string' ? scrubSecrets(withoutResponseBody(e.message), knownValues) : String(error);
-  const copy = new Error(message.split('\n')[0]);
-  copy.name = typeof e?.name === 'string' ? e.name : 'Error';
-  const status = statusOf(error);
-  if (status !== undefined) Object.assign(copy, { statusCode: status });
-  if (typeof e?.code === 'string') Object.assign(copy, { code: e.code });
-  return copy;
 }
 
 /** The service's own explanation, one line, scrubbed; empty when there is none. */

@@ -1,5 +1,6 @@
 import type { SecretClient, SecretProperties, KeyVaultSecret } from '@azure/keyvault-secrets';
 import { withRetry, type RetryOptions } from '../retry.js';
+import { holdOnThrottle, throttleOutcome, type AdaptiveLimiter } from '../concurrency.js';
 import { toKeyVaultError } from './errors.js';
 
 /** What one load needs from the provider: the client, its limits, and the cache of the last load. */
@@ -8,6 +9,8 @@ export interface LoadPlan {
   vaultUrl: string;
   provider: string;
   maxConcurrency: number;
+  /** Every request to the vault goes through it: the in-flight limit follows the throttling met. */
+  limiter?: AdaptiveLimiter;
   retry: RetryOptions;
   abortSignal?: AbortSignal;
   /** Filters listed secrets (the secret manager's `load`), after the `enabled === true` check. */
@@ -57,11 +60,26 @@ export async function loadSecrets(plan: LoadPlan): Promise<LoadResult> {
   const getOptions = plan.abortSignal ? { abortSignal: plan.abortSignal } : {};
   let fetched = 0;
   let firstFailure: unknown;
+  // One request per attempt through the limiter, so a retry waits for a slot like any request and
+  // a throttled answer lowers the limit; the list page, the critical path, goes first.
+  const limited = <T>(request: () => Promise<T>, priority = false): Promise<T> =>
+    plan.limiter
+      ? plan.limiter.run(request, { priority, classify: throttleOutcome, ...(plan.abortSignal ? { signal: plan.abortSignal } : {}) })
+      : request();
+  const retry: RetryOptions = plan.limiter
+    ? {
+        ...plan.retry,
+        onRetry: (info) => {
+          holdOnThrottle(plan.limiter!, info);
+          plan.retry.onRetry?.(info);
+        },
+      }
+    : plan.retry;
 
   const fetchOne = async (properties: SecretProperties): Promise<void> => {
     if (firstFailure !== undefined) return;
     try {
-      const secret = await withRetry(() => plan.client.getSecret(properties.name, getOptions), plan.retry);
+      const secret = await withRetry(() => limited(() => plan.client.getSecret(properties.name, getOptions)), retry);
       fetched++;
       // The listed `updatedOn` is what the next reload compares against.
       results.set(properties.name.toLowerCase(), { secret, updatedOn: updatedMs(properties) });
@@ -131,13 +149,13 @@ export async function loadSecrets(plan: LoadPlan): Promise<LoadResult> {
   await withRetry(
     async () => {
       const pages = plan.client.listPropertiesOfSecrets(plan.abortSignal ? { abortSignal: plan.abortSignal } : {}).byPage();
-      let next = pages.next();
+      let next = limited(() => pages.next(), true);
       for (;;) {
         const page = await next;
         if (page.done) break;
         // Ask for the following page before fanning out this one's fetches, so the list chain —
         // the critical path — never waits behind them.
-        next = pages.next();
+        next = limited(() => pages.next(), true);
         for (const properties of page.value) accept(properties);
         if (firstFailure !== undefined) {
           // Let the page already asked for settle and close the pager, so no request outlives the load.
@@ -147,7 +165,7 @@ export async function loadSecrets(plan: LoadPlan): Promise<LoadResult> {
         }
       }
     },
-    plan.retry,
+    retry,
   ).catch((error: unknown) => {
     firstFailure ??= toKeyVaultError(error, {
       vaultUrl: plan.vaultUrl,

@@ -8,7 +8,7 @@ import { inspect } from 'node:util';
 import { setMaxListeners } from 'node:events';
 import type { TokenCredential } from '@azure/core-auth';
 import type { SecretClient, SecretClientOptions } from '@azure/keyvault-secrets';
-import { ConcurrencyLimiter } from '../concurrency.js';
+import { AdaptiveLimiter, ConcurrencyLimiter, holdOnThrottle, throttleOutcome } from '../concurrency.js';
 import { withRetry, type RetryOptions } from '../retry.js';
 import { createSecretClient, defaultCredential, shownUrl } from './client.js';
 import { KeyVaultError, toKeyVaultError } from './errors.js';
@@ -71,6 +71,8 @@ interface VaultClient {
   client: Promise<SecretClient>;
   /** Settles when the vault's first request has finished (the challenge is done). */
   ready?: Promise<void>;
+  /** This vault's in-flight limit, following the throttling it answers with. */
+  limiter: AdaptiveLimiter;
 }
 
 export class KeyVaultSecretResolver {
@@ -134,11 +136,24 @@ export class KeyVaultSecretResolver {
         const client = await vault.client;
         const abortSignal = this.#abort.signal;
         const secret = await this.#limiter.run(() =>
-          withRetry(() => client.getSecret(id.name, { abortSignal, ...(id.version ? { version: id.version } : {}) }), {
-            ...this.#options.retry,
-            abortSignal,
-            ...(options.retryAfterDeadline !== undefined ? { retryAfterDeadline: options.retryAfterDeadline } : {}),
-          }),
+          withRetry(
+            () =>
+              vault.limiter.run(() => client.getSecret(id.name, { abortSignal, ...(id.version ? { version: id.version } : {}) }), {
+                classify: throttleOutcome,
+                signal: abortSignal,
+              }),
+            {
+              // Throttles have their own, larger budget: a busy vault asks to come back, it is not failing.
+              maxThrottledRetries: 20,
+              ...this.#options.retry,
+              onRetry: (info) => {
+                holdOnThrottle(vault.limiter, info);
+                this.#options.retry?.onRetry?.(info);
+              },
+              abortSignal,
+              ...(options.retryAfterDeadline !== undefined ? { retryAfterDeadline: options.retryAfterDeadline } : {}),
+            },
+          ),
         );
         return {
           value: secret.value ?? '',
@@ -171,7 +186,7 @@ export class KeyVaultSecretResolver {
     let vault = this.#vaults.get(key);
     if (!vault) {
       const client = this.#getCredential().then((credential) => createSecretClient(vaultUrl, credential, this.#options.clientOptions));
-      vault = { client };
+      vault = { client, limiter: new AdaptiveLimiter({ max: this.#options.maxConcurrency ?? 16 }) };
       this.#vaults.set(key, vault);
       const created = vault;
       // A credential or SDK import failure should not poison the vault for later refreshes.

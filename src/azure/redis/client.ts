@@ -9,6 +9,7 @@ import type { TokenManagerConfig } from '@redis/client/dist/lib/authx/token-mana
 import type { BasicAuth } from '@redis/client/dist/lib/authx/credentials-provider.js';
 import { hideCredentialInternals, isSecretKey, scrubSecrets } from '../../core/secrets.js';
 import { RedisConnectionError, RedisSettingsError } from './errors.js';
+import { describeCause as describeForeignCause, errorName, sanitizedCause } from '../sanitize.js';
 import { describeRedisSources, formatHostPort, isEntraAuth, type RedisAuth, type RedisSettings } from './types.js';
 
 /** The Microsoft Entra scope of Azure Cache for Redis and Azure Managed Redis. */
@@ -77,15 +78,13 @@ class SecretBag {
   scrub(text: string): string {
     return scrubSecrets(text, this.#values);
   }
+  [Symbol.iterator](): Iterator<string> {
+    return this.#values[Symbol.iterator]();
+  }
 }
 
 function describeCause(err: unknown, secrets: SecretBag): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    const text = err.message || err.name;
-    return secrets.scrub(typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text);
-  }
-  return secrets.scrub(String(err));
+  return describeForeignCause(err, secrets);
 }
 
 /** A server reply (`WRONGPASS …`, `NOAUTH …`): node-redis's `ErrorReply` and its subclasses (`SimpleError`). */
@@ -101,27 +100,8 @@ function causeCodeOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && code !== '') return code;
   // A reply carries its code as the first word of the message, as Redis sends it.
-  if (isReplyError(err)) return /^[A-Z][A-Z0-9_-]*\b/.exec(err.message)?.[0] ?? nameOf(err);
-  return nameOf(err);
-}
-
-/** node-redis leaves `name` as `Error` on some of its classes (`ConnectionTimeoutError`): prefer the class name then. */
-function nameOf(err: Error): string {
-  return err.name === 'Error' && err.constructor?.name ? err.constructor.name : err.name;
-}
-
-/**
- * A copy of the cause with only its name, code and scrubbed first line: node-redis and TLS errors
- * can hold sockets and options, and a reply or credential error could quote what was sent.
- */
-function sanitizedCause(err: unknown, secrets: SecretBag): Error {
-  const copy = new Error(describeCause(err, secrets).split('\n')[0]);
-  if (err instanceof Error) {
-    copy.name = nameOf(err);
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code });
-  }
-  return copy;
+  if (isReplyError(err)) return /^[A-Z][A-Z0-9_-]*\b/.exec(err.message)?.[0] ?? errorName(err);
+  return errorName(err);
 }
 
 /**
