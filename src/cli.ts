@@ -5,6 +5,7 @@ import type { ConfigurationRoot } from './core/root.js';
 import type { ConfigurationSection } from './core/section.js';
 import { loadConfig, resolveEnvironmentName, type LoadConfigOptions } from './loadConfig.js';
 import { runChecks } from './checks.js';
+import { describeCommand } from './describeCommand.js';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -18,13 +19,19 @@ Commands:
   show [--json]     print the layered tree with the provider and source of each value (secrets redacted)
   explain <key>     print a key's winning value, where it came from, and what it overrode
   check [--connect] load and validate the configuration, and the SignalR and Redis settings in it
+  describe          print every setting the app's schema declares: key, type, default, secret, and the
+                    environment / .env and Key Vault names that set it (--format env: a .env.example)
 
 Options:
   --cwd <dir>            the app's content root (default: the current directory)
   -e, --environment <n>  the environment name (default: DOTNET_ENVIRONMENT, ASPNETCORE_ENVIRONMENT, NODE_ENV, Production)
-  --json                 machine-readable output (show, explain)
+  --json                 machine-readable output (show, explain, describe)
   --all                  show: also list plain environment variables (PATH, HOME…) that set no section
-  --connect              check: also connect to the Redis servers found and PING them
+  --connect              check: also connect to the Redis servers found and PING them, get a Microsoft
+                         Entra access key from each identity-based SignalR endpoint, and probe the
+                         health API of each access-key SignalR endpoint
+  --schema <m>[#export]  describe: the schema module (default: "layered-config": { "schema" } in package.json)
+  --format <f>           describe: text (default), json or env
   -h, --help             this text
 
 Arguments after -- are the command-line layer of the configuration (e.g. -- --Logging:Level=Debug).
@@ -49,6 +56,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
         json: { type: 'boolean', default: false },
         connect: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
+        schema: { type: 'string' },
+        format: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -61,6 +70,15 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   if (values.help || command === undefined || command === 'help') {
     (values.help || command === 'help' ? io.stdout : io.stderr).write(USAGE);
     return values.help || command === 'help' ? 0 : 2;
+  }
+  if (command === 'describe' && rest.length === 0) {
+    // describe reads only the schema, never the configuration: nothing to load, nothing to dispose.
+    try {
+      return await describeCommand({ cwd: values.cwd, schema: values.schema, format: values.json ? 'json' : values.format }, io.stdout);
+    } catch (error) {
+      complain(formatError(error));
+      return error instanceof ConfigurationError && error.code === 'USAGE' ? 2 : 1;
+    }
   }
   if (!['show', 'explain', 'check'].includes(command) || (command === 'explain' ? rest.length !== 1 : rest.length !== 0)) {
     complain(`Unknown command or arguments: ${positionals.join(' ')}`, `\n${USAGE}`);

@@ -114,6 +114,25 @@ export class ConnectionStringError extends ConfigurationError {
   }
 }
 
+/**
+ * A schema passed to `bind` / `loadConfig` that cannot be used: not one of the accepted forms
+ * (`INVALID_SCHEMA`), a Standard Schema validator that threw (`SCHEMA_THREW`) or returned neither
+ * a value nor issues (`SCHEMA_RESULT`), or an asynchronous validator given to the synchronous
+ * `bind` (`ASYNC_SCHEMA`: use `bindAsync`).
+ */
+export class SchemaError extends ConfigurationError {
+  constructor(message: string, code: 'INVALID_SCHEMA' | 'SCHEMA_THREW' | 'SCHEMA_RESULT' | 'ASYNC_SCHEMA', details: ConfigurationErrorDetails = {}) {
+    super(message, code, details);
+  }
+}
+
+/** An override given to `withOverrides` that is not a string or null. */
+export class OverrideError extends ConfigurationError {
+  constructor(message: string, details: ConfigurationErrorDetails = {}) {
+    super(message, 'INVALID_OVERRIDE', details);
+  }
+}
+
 /** Describes where a value came from, for error messages: `from JsonConfigurationProvider for 'a.json' (Optional)`. */
 export function describeOrigin(details: { provider?: string; source?: string }): string {
   if (details.provider && details.source) return `${details.provider} (${details.source})`;
