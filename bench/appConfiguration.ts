@@ -23,7 +23,7 @@ const SETTINGS = 10_000;
 const REFERENCES = 500;
 const LATENCY_MS = 20;
 const PAGES = SETTINGS / 100;
-const RUNS = 3;
+const RUNS = 5;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -130,7 +130,11 @@ export async function benchAppConfiguration(): Promise<{ title: string; goal?: s
     const theirsParallel: number[] = [];
     let ourCounters: Awaited<ReturnType<Emulators['counters']>> | undefined;
     let theirParallelCounters: typeof ourCounters;
+    // What the machine itself adds: the same round trips with no SDK and no App Configuration
+    // logic. Measured in the same runs as ours, so that load on the machine falls on both alike.
+    const machine: number[] = [];
     for (let run = 0; run < RUNS; run++) {
+      machine.push(await emu.machineFloor());
       const o = await timeOurs(emu);
       ours.push(o.ms);
       ourCounters = o.counters;
@@ -151,9 +155,6 @@ export async function benchAppConfiguration(): Promise<{ title: string; goal?: s
       listed.push(performance.now() - started);
       if (items !== SETTINGS) throw new Error(`listed ${items} of ${SETTINGS}`);
     }
-    // What the machine itself adds: the same round trips with no SDK and no App Configuration logic.
-    const machine: number[] = [];
-    for (let run = 0; run < RUNS; run++) machine.push(await emu.machineFloor());
     // Their default resolves references one after another: one run is enough to see it.
     const sequential = await timeTheirs(emu, false);
 
@@ -204,7 +205,9 @@ export async function benchAppConfiguration(): Promise<{ title: string; goal?: s
     }
     return {
       title: `App Configuration: ${SETTINGS.toLocaleString('en')} key-values, ${REFERENCES} Key Vault references, ${LATENCY_MS} ms per request (start-up: median of ${RUNS})`,
-      goal: 'never slower than @azure/app-configuration-provider, within 1.1× the floor',
+      goal:
+        `never slower than @azure/app-configuration-provider; at most 1.1× the machine floor measured in this run ` +
+        `(here ${(median(ours) / median(machine)).toFixed(2)}×; the measured SDK floor is ${(median(listed) / median(machine)).toFixed(2)}× of it)`,
       rows,
     };
   } finally {

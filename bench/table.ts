@@ -1,4 +1,4 @@
-/** One benchmark's result, printed as a Markdown table so it can be pasted into the README. */
+/** One benchmark's result, printed as a Markdown table so it can be pasted into docs/benchmarks.md. */
 export interface BenchTable {
   title: string;
   goal?: string;
@@ -12,4 +12,9 @@ export function renderTable(table: BenchTable): string {
   lines.push('', `| ${columns.join(' | ')} |`, `|${columns.map(() => '---').join('|')}|`);
   for (const row of table.rows) lines.push(`| ${columns.map((c) => String(row[c] ?? '')).join(' | ')} |`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The run as one JSON document: the machine, then every table with its rows as objects. */
+export function renderJson(machine: Record<string, string | number>, tables: readonly BenchTable[]): string {
+  return JSON.stringify({ machine, tables }, null, 2);
 }

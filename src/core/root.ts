@@ -1,10 +1,11 @@
 import { inspect } from 'node:util';
-import { bindShape, type BindOptions, type BindResult } from '../binding/index.js';
+import { bindShape, bindShapeAsync, type BindOptions, type BindResult } from '../binding/index.js';
 import { ConfigurationError, SectionNotFoundError } from './errors.js';
 import { combinePath, compareKeys, foldKey, KEY_DELIMITER } from './path.js';
 import type { ConfigurationProvider, ProviderData, ProviderEntry } from './provider.js';
 import { displayValue, isSecretKey, isSecretValue, MarkedSecretKeys, scrubSecrets } from './secrets.js';
 import { ConfigurationSection } from './section.js';
+import { createOverrideView, type OverrideValues } from './overrides.js';
 import { ProviderVersions } from './versions.js';
 
 /** The winning value of one key, as the merged index holds it. */
@@ -42,6 +43,9 @@ export interface Explanation extends ExplainedValue {
 export type ChangeListener = (config: ConfigurationRoot) => void;
 export type ErrorListener = (error: unknown, provider: string) => void;
 
+/** How many spellings beyond the number of keys the lookup cache holds before it starts over. */
+const SPELLING_SLACK = 1024;
+
 /** The folded path of the (unnamed) root in the children index; no real key contains NUL. */
 const ROOT = '\u0000';
 
@@ -53,8 +57,14 @@ export class ConfigurationRoot {
   readonly #providers: readonly ConfigurationProvider[];
   #data: ProviderData[];
   #index = new Map<string, IndexEntry>();
+  /**
+   * Keys as callers spell them → their index entry, so a key asked for again in the same spelling
+   * (`Svc4:Part2:Key17`, as users write keys) skips folding, which copies the string. Filled by
+   * lookups, dropped with the index at every rebuild, and cleared when it reaches its bound.
+   */
+  #bySpelling = new Map<string, IndexEntry>();
   /** folded parent path → (folded child segment → the child segment as first spelled). */
-  #children = new Map<string, Map<string, string>>();
+  #children: Map<string, Map<string, string>> | undefined;
   #sortedChildren = new Map<string, readonly string[]>();
   /** Keys a schema marked `sensitive`; kept across reloads, as the schema still applies. */
   readonly #sensitive = new MarkedSecretKeys();
@@ -83,7 +93,15 @@ export class ConfigurationRoot {
 
   /** The value of a key: a string, `null` when a provider set it to null, `undefined` when none has it. */
   get(key: string): string | null | undefined {
-    return this.#index.get(foldKey(key))?.entry.value;
+    const known = this.#bySpelling.get(key);
+    if (known !== undefined) return known.entry.value;
+    const hit = this.#index.get(foldKey(key));
+    if (hit !== undefined) {
+      // Bounded: spellings beyond the tree's own keys (every case variant of a key) start it afresh.
+      if (this.#bySpelling.size >= this.#index.size + SPELLING_SLACK) this.#bySpelling = new Map();
+      this.#bySpelling.set(key, hit);
+    }
+    return hit?.entry.value;
   }
 
   getSection(key: string): ConfigurationSection {
@@ -202,12 +220,31 @@ export class ConfigurationRoot {
 
   /**
    * Binds the section at `key` to a typed object: with a defaults object (.NET `Bind` semantics,
-   * `{ strict }` as `ErrorOnUnknownConfiguration`) or with a convict schema (validated, every
-   * violation at once, `sensitive` keys made secret). See `src/binding/`. A `null` key binds the
+   * `{ strict }` as `ErrorOnUnknownConfiguration`), with a convict schema (validated, every
+   * violation at once, `sensitive` keys made secret) or with a Standard Schema validator (zod,
+   * valibot, arktype: typed by its output; see docs/typed-settings.md). See `src/binding/`. A `null` key binds the
    * whole tree, as .NET's `config.Bind(instance)` on the root does (`''` is a real key, not the root).
    */
   bind<const T>(key: string | null, shape: T, options?: BindOptions): BindResult<T> {
     return bindShape(this, key, shape, options) as never;
+  }
+
+  /**
+   * As `bind`, awaiting a Standard Schema validator that validates asynchronously (`bind` throws
+   * `SchemaError` `ASYNC_SCHEMA` for one). The other forms bind exactly as `bind` does.
+   */
+  bindAsync<const T>(key: string | null, shape: T, options?: BindOptions): Promise<BindResult<T>> {
+    return bindShapeAsync(this, key, shape, options) as never;
+  }
+
+  /**
+   * A view of this tree with `values` as an in-memory layer on top (for tests): it shares this
+   * root's providers and follows its reloads; this root is left untouched, and disposing the view
+   * does not dispose it. A value that is not a string or null is an `OverrideError`. See core/overrides.ts.
+   */
+  withOverrides(values: OverrideValues): this {
+    // `this`: a view of `loadConfig({ schema })`'s root has typed `settings` too (loadConfig gives them).
+    return createOverrideView(this, values) as this;
   }
 
   // ---- change, reload, dispose -----------------------------------------------------------------
@@ -303,6 +340,34 @@ export class ConfigurationRoot {
     return `ConfigurationRoot ${inspect(this.toJSON(), { ...options, depth: 1 })}`;
   }
 
+  // ---- used by override views and loadConfig ---------------------------------------------------
+
+  /** @internal Each provider's current data, in provider order (what an override view mirrors). */
+  layerData(): readonly ProviderData[] {
+    return this.#data;
+  }
+
+  /**
+   * @internal Swaps in new data for the first `data.length` providers at once, then fires `onChange`
+   * (an override view following its original). Counts as the newest read of each of them.
+   */
+  replaceLayerData(data: readonly ProviderData[]): void {
+    if (this.#disposed) return;
+    const next = [...this.#data];
+    data.forEach((d, i) => {
+      this.#versions.accept(i, this.#versions.next());
+      next[i] = d;
+    });
+    this.#data = next;
+    this.#rebuild();
+    this.#emitChange();
+  }
+
+  /** @internal Reports a failure after a reload (settings that no longer validate) as a failed reload is. */
+  reportError(error: unknown, source: string): void {
+    if (!this.#disposed) this.#emitError(error, source);
+  }
+
   // ---- used by ConfigurationSection ------------------------------------------------------------
 
   /** @internal */
@@ -314,7 +379,7 @@ export class ConfigurationRoot {
 
   /** @internal */
   hasChildren(path: string): boolean {
-    return this.#children.has(foldKey(path));
+    return this.#childIndex().has(foldKey(path));
   }
 
   /** @internal */
@@ -369,7 +434,7 @@ export class ConfigurationRoot {
     const folded = parent === null ? ROOT : foldKey(parent);
     let sorted = this.#sortedChildren.get(folded);
     if (!sorted) {
-      const children = this.#children.get(folded);
+      const children = this.#childIndex().get(folded);
       sorted = children ? [...children.values()].sort(compareKeys) : [];
       this.#sortedChildren.set(folded, sorted);
     }
@@ -378,17 +443,41 @@ export class ConfigurationRoot {
 
   #rebuild(): void {
     const index = new Map<string, IndexEntry>();
-    const children = new Map<string, Map<string, string>>();
     this.#data.forEach((data, providerIndex) => {
-      for (const [folded, entry] of data) {
-        if (!index.has(folded)) registerAncestors(children, entry.key);
+      // forEach rather than for…of: no iterator results or pairs to allocate (start-up runs it cold).
+      data.forEach((entry, folded) => {
         index.set(folded, { entry, providerIndex });
-      }
+      });
     });
     // Swap in one step: readers see either the old tree or the new one, never a mix.
     this.#index = index;
-    this.#children = children;
+    this.#bySpelling = new Map();
+    this.#children = undefined;
     this.#sortedChildren = new Map();
+  }
+
+  /**
+   * The parent → children index, built on first use after each rebuild: `get` never needs it, so
+   * a service that only reads keys never pays for it (start-up time).
+   */
+  #childIndex(): Map<string, Map<string, string>> {
+    if (this.#children !== undefined) return this.#children;
+    const children = new Map<string, Map<string, string>>();
+    // The index lists keys in the order they first appear across the providers; each child keeps
+    // the spelling of that first appearance, as when the index was built.
+    this.#index.forEach((hit, folded) => {
+      let key = hit.entry.key;
+      for (let i = 0; i < hit.providerIndex; i++) {
+        const first = this.#data[i]!.get(folded);
+        if (first !== undefined) {
+          key = first.key;
+          break;
+        }
+      }
+      registerAncestors(children, key);
+    });
+    this.#children = children;
+    return children;
   }
 
   #emitChange(): void {
@@ -417,22 +506,26 @@ export class ConfigurationRoot {
   }
 }
 
-/** Records every prefix of `key` as a child of its parent, keeping the first spelling seen. */
+/**
+ * Records every prefix of `key` as a child of its parent, keeping the first spelling seen. Walks up
+ * from the last segment and stops at the first parent already known: an earlier key registered
+ * everything above it (5,000 keys of a file share a few hundred parents).
+ */
 function registerAncestors(children: Map<string, Map<string, string>>, key: string): void {
-  let parentFolded = ROOT;
-  let start = 0;
+  let end = key.length;
   for (;;) {
-    const end = key.indexOf(KEY_DELIMITER, start);
-    const segment = end < 0 ? key.slice(start) : key.slice(start, end);
+    const cut = end === 0 ? -1 : key.lastIndexOf(KEY_DELIMITER, end - 1);
+    const segment = key.slice(cut + 1, end);
+    const parentFolded = cut < 0 ? ROOT : foldKey(key.slice(0, cut));
     let siblings = children.get(parentFolded);
-    if (!siblings) {
+    const parentKnown = siblings !== undefined;
+    if (siblings === undefined) {
       siblings = new Map();
       children.set(parentFolded, siblings);
     }
     const foldedSegment = foldKey(segment);
     if (!siblings.has(foldedSegment)) siblings.set(foldedSegment, segment);
-    if (end < 0) return;
-    parentFolded = foldKey(key.slice(0, end));
-    start = end + 1;
+    if (parentKnown || cut < 0) return;
+    end = cut;
   }
 }

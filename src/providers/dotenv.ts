@@ -1,7 +1,14 @@
-import dotenv from 'dotenv';
+import { createRequire } from 'node:module';
 import type { ProviderEntry } from '../core/provider.js';
 import { mapEnvironmentVariables } from '../parsers/environment.js';
 import { FileConfigurationProvider, type FileProviderOptions } from './fileProvider.js';
+
+/** dotenv is required on the first parse, so that importing the package does not load it (start-up time). */
+let dotenvParse: typeof import('dotenv').parse | undefined;
+function parseDotenv(text: string): Record<string, string> {
+  dotenvParse ??= (createRequire(import.meta.url)('dotenv') as typeof import('dotenv')).parse;
+  return dotenvParse(text);
+}
 
 export interface DotenvOptions extends FileProviderOptions {
   /** Keep only names that start with this (after `__` → `:`), removed once, as for environment variables. */
@@ -28,7 +35,7 @@ export class DotenvProvider extends FileConfigurationProvider {
     let standIn = 'LAYEREDCONFIGPROTO';
     for (let n = 0; text.includes(standIn); n++) standIn = `LAYEREDCONFIGPROTO${n}`;
     const restore = (s: string) => s.replaceAll(standIn, '__proto__');
-    const parsed = dotenv.parse(text.replaceAll('__proto__', standIn));
+    const parsed = parseDotenv(text.replaceAll('__proto__', standIn));
     const file = this.path;
     return mapEnvironmentVariables(
       Object.keys(parsed).map((name) => [restore(name), restore(parsed[name]!)] as const),
