@@ -26,6 +26,11 @@ export { EnvironmentVariablesProvider } from './providers/environment.js';
 export type { EnvironmentVariablesOptions } from './providers/environment.js';
 export { CommandLineProvider } from './providers/commandLine.js';
 export type { CommandLineOptions, SwitchMappings } from './providers/commandLine.js';
+export { KeyPerFileProvider } from './providers/keyPerFile.js';
+export type { KeyPerFileOptions } from './providers/keyPerFile.js';
+export { LocalSettingsProvider } from './providers/localSettings.js';
+export type { LocalSettingsOptions } from './providers/localSettings.js';
+export { parseLocalSettings, LocalSettingsEncryptedError } from './parsers/localSettings.js';
 export { parseJsonConfiguration, flattenJsonSetting } from './parsers/json.js';
 export type { JsonEntry } from './parsers/json.js';
 
@@ -35,6 +40,13 @@ export type { Bound, BindDefaultsOptions, DictionaryOf } from './binding/bind.js
 export { isConvictSchema, validateWithSchema } from './binding/schema.js';
 export type { SchemaBindOptions, SchemaResult, SchemaLeafType, IsConvictSchema } from './binding/schema.js';
 export type { BindOptions, BindResult } from './binding/index.js';
+export { isStandardSchema } from './binding/standardSchema.js';
+export type { StandardSchemaV1, StandardJSONSchemaV1, StandardTypedV1 } from './binding/standardSchemaSpec.js';
+export type { SettingsOf } from './binding/settings.js';
+export { describeSchema, environmentVariableName, keyVaultSecretName, formatDescriptionTable, formatDotenvExample } from './binding/describe.js';
+export type { SettingDescription } from './binding/describe.js';
+export { createOverrideView, OVERRIDES_PROVIDER_NAME } from './core/overrides.js';
+export type { OverrideValues } from './core/overrides.js';
 
 // loadConfig
 export { loadConfig, resolveEnvironmentName, remoteLayers } from './loadConfig.js';
@@ -49,6 +61,10 @@ export { KeyVaultSecretResolver, parseKeyVaultSecretId } from './azure/keyvault/
 export type { KeyVaultSecretResolverOptions, KeyVaultSecretId, ResolvedSecret } from './azure/keyvault/secretResolver.js';
 export { discoverKeyVault, keyVaultLayer } from './azure/keyvault/discovery.js';
 export type { DiscoveredKeyVault, KeyVaultLayerOptions } from './azure/keyvault/discovery.js';
+export { parseKeyVaultReference, looksLikeKeyVaultReference, InvalidKeyVaultReferenceError } from './parsers/keyVaultReference.js';
+export type { KeyVaultReferenceParts, KeyVaultReferenceParseOptions } from './parsers/keyVaultReference.js';
+export { KeyVaultReferences, KeyVaultReferenceResolutionError, KEY_VAULT_REFERENCE_REFRESH_MS } from './azure/keyvault/references.js';
+export type { KeyVaultReferenceOptions, KeyVaultReferencesContext } from './azure/keyvault/references.js';
 export { withRetry, isTransientError, retryAfterMs } from './azure/retry.js';
 export type { RetryOptions } from './azure/retry.js';
 
@@ -61,6 +77,12 @@ export { KeyVaultReferenceError } from './azure/appconfig/keyVaultReferences.js'
 export type { SecretResolver, KeyVaultReferenceProblem } from './azure/appconfig/keyVaultReferences.js';
 export { discoverAppConfiguration, appConfigurationLayer } from './azure/appconfig/discovery.js';
 export type { DiscoveredAppConfiguration, AppConfigurationLayerOptions } from './azure/appconfig/discovery.js';
+export { appConfigurationRefreshers } from './providers/azureAppConfiguration.js';
+export type { AppConfigurationRefresher } from './providers/azureAppConfiguration.js';
+export { parsePushNotifications, KEY_VALUE_EVENT_TYPES } from './azure/appconfig/pushRefresh.js';
+export type { PushNotification, PushNotificationOptions } from './azure/appconfig/pushRefresh.js';
+export type { SrvRecord, ReplicaDiscoveryOption, ReplicaBackoff } from './azure/appconfig/replicas.js';
+export { AdaptiveLimiter } from './azure/concurrency.js';
 
 // azure: signalr
 export * from './azure/signalr/index.js';

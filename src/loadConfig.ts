@@ -1,9 +1,10 @@
+import { KeyPerFileProvider, type KeyPerFileOptions } from './providers/keyPerFile.js';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import type { ConfigurationProvider, ProviderData } from './core/provider.js';
 import { ConfigurationRoot } from './core/root.js';
-import { validateWithSchema, type SchemaResult } from './binding/schema.js';
+import { attachSettings, type ValidatedConfigurationRoot } from './binding/settings.js';
 import { CommandLineProvider } from './providers/commandLine.js';
 import { DotenvProvider } from './providers/dotenv.js';
 import { EnvironmentVariablesProvider } from './providers/environment.js';
@@ -11,6 +12,8 @@ import { JsonFileProvider } from './providers/jsonFile.js';
 import { UserSecretsProvider } from './providers/userSecrets.js';
 import { appConfigurationLayer } from './azure/appconfig/discovery.js';
 import { keyVaultLayer } from './azure/keyvault/discovery.js';
+import { KeyVaultReferences, type KeyVaultReferenceOptions } from './azure/keyvault/references.js';
+import { LocalSettingsProvider } from './providers/localSettings.js';
 
 /** Where warnings go (optional remote layers that failed, for instance). Never given a secret value. */
 export interface ConfigLogger {
@@ -35,8 +38,30 @@ export interface LoadConfigOptions {
    * the .NET hosts; the watchers never keep a process alive, and `dispose()` stops them.
    */
   reloadOnChange?: boolean;
-  /** Read `.env` and `.env.{environment}`. Default true. */
+  /**
+   * A key-per-file directory read as a secret layer after the environment variables (and before the
+   * Azure layers and the command line): a Kubernetes secret volume or the Secrets Store CSI
+   * driver's mount, e.g. `'/mnt/secrets-store'`. Optional unless `optional: false`; reloaded on
+   * change with `reloadOnChange`. See docs/key-per-file.md.
+   */
+  keyPerFile?: string | (KeyPerFileOptions & { directory: string });
+  /**
+   * Read `.env`, `.env.local`, `.env.{environment}`, `.env.{environment}.local` (later wins;
+   * `.env.local` is skipped in `Test`). Default true. See docs/local-development.md.
+   */
   dotenv?: boolean;
+  /**
+   * Resolve `@Microsoft.KeyVault(…)` values in every layer (except Key Vault itself) as App Service
+   * does. Default on; nothing Azure is loaded unless a value is a reference. `false` turns it off.
+   * See docs/key-vault-references.md.
+   */
+  keyVaultReferences?: boolean | KeyVaultReferenceOptions;
+  /**
+   * Azure Functions' `local.settings.json`, read after the `.env` files: by default when it sits
+   * beside `host.json` in `cwd` (a Functions app, as Core Tools finds it); `true` reads it without
+   * `host.json`, a path reads that file, `false` never reads it. See docs/local-development.md.
+   */
+  localSettings?: boolean | string;
   /** The credential for Key Vault and App Configuration. Default: `DefaultAzureCredential`, created only when needed. */
   credential?: TokenCredential;
   /** Options for the Azure layers; `false` turns a layer off even when it is configured. */
@@ -44,14 +69,15 @@ export interface LoadConfigOptions {
   appConfiguration?: false | Readonly<Record<string, unknown>>;
   logger?: ConfigLogger;
   /**
-   * A convict schema for the whole tree: validated at start-up (every violation at once, in one
-   * `ValidationError`), `sensitive` keys made secret, the typed result returned as `settings`.
+   * A schema for the whole tree: a convict schema or any Standard Schema v1 validator (zod, valibot,
+   * arktype). Validated at start-up (every violation at once, in one `ValidationError`) and again
+   * after every reload (a reload that fails validation keeps the last good `settings` and goes to
+   * `onError`); the typed result is `settings`. See docs/typed-settings.md.
    */
   schema?: object;
 }
 
-/** The root `loadConfig({ schema })` returns: `settings` is the validated, typed snapshot taken at start-up. */
-export type ValidatedConfigurationRoot<S> = ConfigurationRoot & { readonly settings: SchemaResult<S> };
+export type { ValidatedConfigurationRoot } from './binding/settings.js';
 
 /** What a remote layer gets to decide whether it is configured and to build its provider. */
 export interface RemoteLayerContext {
@@ -95,6 +121,27 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /**
+ * The `.env` files in precedence order, later winning: Vite's and dotenv-flow's order (an
+ * environment's file beats the machine-wide `.env.local`, as `appsettings.{Environment}.json`
+ * beats `appsettings.json`). `.env.local` is skipped in `Test` so tests run the same everywhere.
+ */
+export function dotenvFileNames(environment: string): string[] {
+  const env = environment.toLowerCase();
+  return ['.env', ...(env === 'test' ? [] : ['.env.local']), `.env.${env}`, `.env.${env}.local`];
+}
+
+/**
+ * Which `local.settings.json` to read, if any: Core Tools reads it from the Functions app root, the
+ * folder with `host.json`, so that is what marks a Functions app (a stray copy elsewhere is ignored).
+ */
+function localSettingsFile(option: boolean | string | undefined, files: readonly string[], cwd: string): string | undefined {
+  if (option === false) return undefined;
+  if (typeof option === 'string') return path.resolve(cwd, option);
+  if (option === true || files.includes('host.json')) return path.join(cwd, 'local.settings.json');
+  return undefined;
+}
+
+/**
  * Finds `name` in `dir` ignoring case (the environment name is case-insensitive, as .NET's
  * `IsDevelopment`, but Linux file systems are not): an exact match wins, then the first other.
  */
@@ -108,8 +155,10 @@ function findFile(files: readonly string[], dir: string, name: string): string {
 /**
  * The default stack, as one call at process start (SPEC §7), later layers winning:
  * 1. `appsettings.json`, `appsettings.{Environment}.json`; 2. user secrets (Development);
- * 3. `.env`, `.env.{environment}`; 4. environment variables; 5. Azure App Configuration and
- * 6. Azure Key Vault when configured; 7. command-line arguments.
+ * 3. `.env`, `.env.local`, `.env.{environment}`, `.env.{environment}.local`, `local.settings.json`
+ * (beside `host.json`); 4. environment variables; 5. Azure App Configuration and
+ * 6. Azure Key Vault when configured; 7. command-line arguments. `@Microsoft.KeyVault(…)` values in
+ * any layer but Key Vault are resolved (docs/key-vault-references.md).
  * Every file is optional. Nothing is written to `process.env`.
  */
 export async function loadConfig<const S extends object>(options: LoadConfigOptions & { schema: S }): Promise<ValidatedConfigurationRoot<S>>;
@@ -136,13 +185,35 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     );
   }
   if (options.dotenv ?? true) {
-    local.push(new DotenvProvider(findFile(files, cwd, '.env'), { optional: true }));
-    local.push(new DotenvProvider(findFile(files, cwd, `.env.${environment.toLowerCase()}`), { optional: true }));
+    for (const name of dotenvFileNames(environment)) local.push(new DotenvProvider(findFile(files, cwd, name), { optional: true }));
   }
+  const localSettings = localSettingsFile(options.localSettings, files, cwd);
+  // A path given explicitly must exist; the conventional file is optional.
+  if (localSettings !== undefined) local.push(new LocalSettingsProvider(localSettings, { optional: typeof options.localSettings !== 'string', reloadOnChange }));
   local.push(new EnvironmentVariablesProvider({ env }));
-  const commandLine = new CommandLineProvider([...(options.args ?? process.argv.slice(2))], {
-    switchMappings: options.switchMappings,
-  });
+  if (options.keyPerFile !== undefined) {
+    const { directory, ...mount } = typeof options.keyPerFile === 'string' ? { directory: options.keyPerFile } : options.keyPerFile;
+    // Mounted secrets override plain environment values (a pod's env often holds non-secret defaults).
+    local.push(new KeyPerFileProvider(directory, { optional: true, reloadOnChange, baseDir: cwd, ...mount }));
+  }
+  let credential: Promise<TokenCredential> | undefined;
+  const getCredential = (): Promise<TokenCredential> => {
+    if (options.credential) return Promise.resolve(options.credential);
+    credential ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+    return credential;
+  };
+  const refs = options.keyVaultReferences ?? true;
+  const references =
+    refs === false
+      ? undefined
+      : new KeyVaultReferences(refs === true ? {} : refs, { credential: getCredential, ...(options.logger ? { logger: options.logger } : {}) });
+  const withReferences = <P extends ConfigurationProvider>(provider: P): P => (references ? references.decorate(provider) : provider);
+  for (let i = 0; i < local.length; i++) local[i] = withReferences(local[i]!);
+  const commandLine = withReferences(
+    new CommandLineProvider([...(options.args ?? process.argv.slice(2))], {
+      switchMappings: options.switchMappings,
+    }),
+  );
 
   const localData = await loadAll([...local, commandLine]);
   const commandLineData = localData.pop()!;
@@ -150,22 +221,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   // (`--KeyVault:VaultUri=…` works), as .NET reads a vault URI from the configuration built so far.
   const discovery = new ConfigurationRoot([...local, commandLine], [...localData, commandLineData]);
 
-  let credential: Promise<TokenCredential> | undefined;
-  const context: RemoteLayerContext = {
-    discovery,
-    env,
-    options,
-    credential: () => {
-      if (options.credential) return Promise.resolve(options.credential);
-      credential ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
-      return credential;
-    },
-  };
+  const context: RemoteLayerContext = { discovery, env, options, credential: getCredential };
   const remote: ConfigurationProvider[] = [];
   try {
     for (const layer of remoteLayers) {
       const provider = await layer.create(context);
-      if (provider) remote.push(provider);
+      // Key Vault's own secrets are values, never references; every other layer may hold one.
+      if (provider) remote.push(layer.name === keyVaultLayer.name ? provider : withReferences(provider));
     }
   } catch (error) {
     // A layer that cannot even be created (bad options, an SDK that fails to import) fails the load:
@@ -182,8 +244,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
       : new ConfigurationRoot([...local, ...remote, commandLine], [...localData, ...remoteData, commandLineData]);
   if (options.schema) {
     try {
-      const settings = validateWithSchema(root, options.schema);
-      Object.defineProperty(root, 'settings', { value: settings, enumerable: false });
+      await attachSettings(root, options.schema);
     } catch (error) {
       await root.dispose();
       throw error;

@@ -4,6 +4,8 @@ import { CommandLineProvider, type CommandLineOptions } from '../providers/comma
 import { DotenvProvider, type DotenvOptions } from '../providers/dotenv.js';
 import { EnvironmentVariablesProvider, type EnvironmentVariablesOptions } from '../providers/environment.js';
 import { JsonFileProvider, type JsonFileOptions } from '../providers/jsonFile.js';
+import { KeyPerFileProvider, type KeyPerFileOptions } from '../providers/keyPerFile.js';
+import { LocalSettingsProvider, type LocalSettingsOptions } from '../providers/localSettings.js';
 import { MemoryProvider, type InMemoryOptions, type InMemoryValues } from '../providers/memory.js';
 import { UserSecretsProvider, type UserSecretsOptions } from '../providers/userSecrets.js';
 // The Azure provider modules import the SDKs lazily, inside load(), so adding them here costs nothing at start-up.
@@ -47,6 +49,11 @@ export class ConfigurationBuilder {
     return this.add(new DotenvProvider(path, options));
   }
 
+  /** Azure Functions' `local.settings.json`: `Values` mapped as environment variables, `ConnectionStrings` under `ConnectionStrings:`. */
+  addLocalSettings(path?: string, options?: LocalSettingsOptions): this {
+    return this.add(new LocalSettingsProvider(path, options));
+  }
+
   /** Environment variables (`__` → `:`), optionally only those with a prefix. */
   addEnvironmentVariables(options?: EnvironmentVariablesOptions): this {
     return this.add(new EnvironmentVariablesProvider(options));
@@ -55,6 +62,11 @@ export class ConfigurationBuilder {
   /** Command-line arguments in .NET's forms, with optional switch mappings. */
   addCommandLine(args: readonly string[], options?: CommandLineOptions): this {
     return this.add(new CommandLineProvider([...args], options));
+  }
+
+  /** A directory whose files are keys (`A__B` → `A:B`) and contents values, as .NET's `AddKeyPerFile`; every value is secret. */
+  addKeyPerFile(directory: string, options?: KeyPerFileOptions): this {
+    return this.add(new KeyPerFileProvider(directory, options));
   }
 
   /** Azure Key Vault: secret `A--B` is key `A:B`; every value is secret. */
