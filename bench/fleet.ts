@@ -22,7 +22,7 @@ import { load } from '@azure/app-configuration-provider';
 import { AppConfigurationClient, isSecretReference, parseSecretReference } from '@azure/app-configuration';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { AzureAppConfigurationProvider, appConfigurationRefreshers } from '../src/providers/azureAppConfiguration.js';
-import { ConfigurationBuilder } from '../src/core/builder.js';
+import { ConfigurationBuilder } from '../src/builder.js';
 import type { ConfigurationRoot } from '../src/core/root.js';
 import { vaultAgent } from '../test/emulators/keyVault.js';
 import type { BenchTable } from './table.js';

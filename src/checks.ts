@@ -20,10 +20,10 @@ type Check = (config: ConfigurationRoot, options: CheckOptions) => Promise<Check
  */
 const checks: Check[] = [
   async (config, options) => {
-    const signalr = await import('./azure/signalr/check.js');
+    const signalr = await import('./binders/signalr/check.js');
     return options.connect ? signalr.checkSignalRConnect(config) : signalr.checkSignalR(config);
   },
-  async (config, options) => (await import('./azure/redis/check.js')).checkRedis(config, { connect: options.connect ?? false }),
+  async (config, options) => (await import('./binders/redis/check.js')).checkRedis(config, { connect: options.connect ?? false }),
 ];
 
 export async function runChecks(config: ConfigurationRoot, options: CheckOptions = {}): Promise<CheckResult> {

@@ -1,6 +1,9 @@
 // Public API: re-exports only. Importing this module must not load any Azure SDK or Redis module;
 // those are imported lazily by the providers and binders that need them.
 
+// root.bind() and section.bind() come from the binder, whichever entry a program uses (src/binding/methods.ts).
+import './binding/methods.js';
+
 // core
 export * from './core/errors.js';
 export { foldKey, combinePath, getSectionKey, getParentPath, compareKeys } from './core/path.js';
@@ -10,7 +13,7 @@ export { isSecretKey, isSecretValue, fingerprint } from './core/secrets.js';
 export { ConfigurationRoot } from './core/root.js';
 export type { ValueOrigin, Explanation, ExplainedValue, ChangeListener, ErrorListener } from './core/root.js';
 export { ConfigurationSection } from './core/section.js';
-export { ConfigurationBuilder } from './core/builder.js';
+export { ConfigurationBuilder } from './builder.js';
 
 // providers
 export { MemoryProvider } from './providers/memory.js';
@@ -55,37 +58,37 @@ export type { LoadConfigOptions, ConfigLogger, RemoteLayer, RemoteLayerContext, 
 // azure: key vault
 export { AzureKeyVaultProvider, azureKeyVault, defaultKeyVaultKey } from './providers/azureKeyVault.js';
 export type { AzureKeyVaultOptions, KeyVaultSecretManager, KeyVaultLogger } from './providers/azureKeyVault.js';
-export { KeyVaultError } from './azure/keyvault/errors.js';
-export type { KeyVaultErrorCode } from './azure/keyvault/errors.js';
-export { KeyVaultSecretResolver, parseKeyVaultSecretId } from './azure/keyvault/secretResolver.js';
-export type { KeyVaultSecretResolverOptions, KeyVaultSecretId, ResolvedSecret } from './azure/keyvault/secretResolver.js';
-export { discoverKeyVault, keyVaultLayer } from './azure/keyvault/discovery.js';
-export type { DiscoveredKeyVault, KeyVaultLayerOptions } from './azure/keyvault/discovery.js';
+export { KeyVaultError } from './remote/keyvault/errors.js';
+export type { KeyVaultErrorCode } from './remote/keyvault/errors.js';
+export { KeyVaultSecretResolver, parseKeyVaultSecretId } from './remote/keyvault/secretResolver.js';
+export type { KeyVaultSecretResolverOptions, KeyVaultSecretId, ResolvedSecret } from './remote/keyvault/secretResolver.js';
+export { discoverKeyVault, keyVaultLayer } from './discovery/keyVault.js';
+export type { DiscoveredKeyVault, KeyVaultLayerOptions } from './discovery/keyVault.js';
 export { parseKeyVaultReference, looksLikeKeyVaultReference, InvalidKeyVaultReferenceError } from './parsers/keyVaultReference.js';
 export type { KeyVaultReferenceParts, KeyVaultReferenceParseOptions } from './parsers/keyVaultReference.js';
-export { KeyVaultReferences, KeyVaultReferenceResolutionError, KEY_VAULT_REFERENCE_REFRESH_MS } from './azure/keyvault/references.js';
-export type { KeyVaultReferenceOptions, KeyVaultReferencesContext } from './azure/keyvault/references.js';
-export { withRetry, isTransientError, retryAfterMs } from './azure/retry.js';
-export type { RetryOptions } from './azure/retry.js';
+export { KeyVaultReferences, KeyVaultReferenceResolutionError, KEY_VAULT_REFERENCE_REFRESH_MS } from './remote/keyvault/references.js';
+export type { KeyVaultReferenceOptions, KeyVaultReferencesContext } from './remote/keyvault/references.js';
+export { withRetry, isTransientError, retryAfterMs } from './net/retry.js';
+export type { RetryOptions } from './net/retry.js';
 
 // azure: app configuration
 export { AzureAppConfigurationProvider } from './providers/azureAppConfiguration.js';
 export type { AzureAppConfigurationOptions, AzureAppConfigurationKeyVaultOptions } from './providers/azureAppConfiguration.js';
-export type { SettingSelector, KeyValueSelector, SnapshotSelector } from './azure/appconfig/selectors.js';
-export type { RefreshOptions as AppConfigurationRefreshOptions, Sentinel as AppConfigurationSentinel } from './azure/appconfig/refresh.js';
-export { KeyVaultReferenceError } from './azure/appconfig/keyVaultReferences.js';
-export type { SecretResolver, KeyVaultReferenceProblem } from './azure/appconfig/keyVaultReferences.js';
-export { discoverAppConfiguration, appConfigurationLayer } from './azure/appconfig/discovery.js';
-export type { DiscoveredAppConfiguration, AppConfigurationLayerOptions } from './azure/appconfig/discovery.js';
+export type { SettingSelector, KeyValueSelector, SnapshotSelector } from './remote/appconfig/selectors.js';
+export type { RefreshOptions as AppConfigurationRefreshOptions, Sentinel as AppConfigurationSentinel } from './remote/appconfig/refresh.js';
+export { KeyVaultReferenceError } from './remote/appconfig/keyVaultReferences.js';
+export type { SecretResolver, KeyVaultReferenceProblem } from './remote/appconfig/keyVaultReferences.js';
+export { discoverAppConfiguration, appConfigurationLayer } from './discovery/appConfiguration.js';
+export type { DiscoveredAppConfiguration, AppConfigurationLayerOptions } from './discovery/appConfiguration.js';
 export { appConfigurationRefreshers } from './providers/azureAppConfiguration.js';
 export type { AppConfigurationRefresher } from './providers/azureAppConfiguration.js';
-export { parsePushNotifications, KEY_VALUE_EVENT_TYPES } from './azure/appconfig/pushRefresh.js';
-export type { PushNotification, PushNotificationOptions } from './azure/appconfig/pushRefresh.js';
-export type { SrvRecord, ReplicaDiscoveryOption, ReplicaBackoff } from './azure/appconfig/replicas.js';
-export { AdaptiveLimiter } from './azure/concurrency.js';
+export { parsePushNotifications, KEY_VALUE_EVENT_TYPES } from './remote/appconfig/pushRefresh.js';
+export type { PushNotification, PushNotificationOptions } from './remote/appconfig/pushRefresh.js';
+export type { SrvRecord, ReplicaDiscoveryOption, ReplicaBackoff } from './remote/appconfig/replicas.js';
+export { AdaptiveLimiter } from './net/concurrency.js';
 
 // azure: signalr
-export * from './azure/signalr/index.js';
+export * from './binders/signalr/index.js';
 
 // azure: redis
-export * from './azure/redis/index.js';
+export * from './binders/redis/index.js';

@@ -4,15 +4,17 @@ import path from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import type { ConfigurationProvider, ProviderData } from './core/provider.js';
 import { ConfigurationRoot } from './core/root.js';
+// Installs root.bind / section.bind on the roots made here (the tree does not import the binder).
+import './binding/methods.js';
 import { attachSettings, type ValidatedConfigurationRoot } from './binding/settings.js';
 import { CommandLineProvider } from './providers/commandLine.js';
 import { DotenvProvider } from './providers/dotenv.js';
 import { EnvironmentVariablesProvider } from './providers/environment.js';
 import { JsonFileProvider } from './providers/jsonFile.js';
 import { UserSecretsProvider } from './providers/userSecrets.js';
-import { appConfigurationLayer } from './azure/appconfig/discovery.js';
-import { keyVaultLayer } from './azure/keyvault/discovery.js';
-import { KeyVaultReferences, type KeyVaultReferenceOptions } from './azure/keyvault/references.js';
+import { appConfigurationLayer } from './discovery/appConfiguration.js';
+import { keyVaultLayer } from './discovery/keyVault.js';
+import { KeyVaultReferences, type KeyVaultReferenceOptions } from './remote/keyvault/references.js';
 import { LocalSettingsProvider } from './providers/localSettings.js';
 
 /** Where warnings go (optional remote layers that failed, for instance). Never given a secret value. */

@@ -33,6 +33,12 @@ export interface ProviderWatchSink {
   update(data: ProviderData, version?: number): void;
   /** A reload failed; the root keeps the last good data and reports through `onError`. */
   error(err: unknown): void;
+  /**
+   * Runs `apply`, whose `update` calls (on this sink or on other sinks of the same root) then reach
+   * `onChange` listeners once, after all of them: one source that feeds several layers (Key Vault
+   * references re-read in every layer) changes the tree in one step. A root's sink always has it.
+   */
+  batch?(apply: () => void): void;
 }
 
 /**

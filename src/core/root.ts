@@ -1,5 +1,4 @@
 import { inspect } from 'node:util';
-import { bindShape, bindShapeAsync, type BindOptions, type BindResult } from '../binding/index.js';
 import { ConfigurationError, SectionNotFoundError } from './errors.js';
 import { combinePath, compareKeys, foldKey, KEY_DELIMITER } from './path.js';
 import type { ConfigurationProvider, ProviderData, ProviderEntry } from './provider.js';
@@ -72,6 +71,9 @@ export class ConfigurationRoot {
   readonly #errorListeners = new Set<ErrorListener>();
   #stops: Array<() => void | Promise<void>> = [];
   #watching = false;
+  /** Inside a watch sink's `batch()`: updates wait to tell `onChange` listeners until it ends. */
+  #batchDepth = 0;
+  #batchChanged = false;
   #disposed = false;
   /** When each provider's current data was read, so a slower, earlier read (reload or watcher) never replaces it. */
   readonly #versions: ProviderVersions;
@@ -216,26 +218,8 @@ export class ConfigurationRoot {
     return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
   }
 
-  // ---- binding ---------------------------------------------------------------------------------
-
-  /**
-   * Binds the section at `key` to a typed object: with a defaults object (.NET `Bind` semantics,
-   * `{ strict }` as `ErrorOnUnknownConfiguration`), with a convict schema (validated, every
-   * violation at once, `sensitive` keys made secret) or with a Standard Schema validator (zod,
-   * valibot, arktype: typed by its output; see docs/typed-settings.md). See `src/binding/`. A `null` key binds the
-   * whole tree, as .NET's `config.Bind(instance)` on the root does (`''` is a real key, not the root).
-   */
-  bind<const T>(key: string | null, shape: T, options?: BindOptions): BindResult<T> {
-    return bindShape(this, key, shape, options) as never;
-  }
-
-  /**
-   * As `bind`, awaiting a Standard Schema validator that validates asynchronously (`bind` throws
-   * `SchemaError` `ASYNC_SCHEMA` for one). The other forms bind exactly as `bind` does.
-   */
-  bindAsync<const T>(key: string | null, shape: T, options?: BindOptions): Promise<BindResult<T>> {
-    return bindShapeAsync(this, key, shape, options) as never;
-  }
+  // ---- overrides -------------------------------------------------------------------------------
+  // bind() and bindAsync() are attached by the binder (src/binding/methods.ts): the tree does not import it.
 
   /**
    * A view of this tree with `values` as an in-memory layer on top (for tests): it shares this
@@ -319,7 +303,19 @@ export class ConfigurationRoot {
           if (!this.#versions.accept(i, version ?? this.#versions.next())) return;
           this.#data[i] = data;
           this.#rebuild();
-          this.#emitChange();
+          if (this.#batchDepth > 0) this.#batchChanged = true;
+          else this.#emitChange();
+        },
+        batch: (apply) => {
+          this.#batchDepth++;
+          try {
+            apply();
+          } finally {
+            if (--this.#batchDepth === 0 && this.#batchChanged) {
+              this.#batchChanged = false;
+              if (!this.#disposed) this.#emitChange();
+            }
+          }
         },
         error: (error) => {
           if (!this.#disposed) this.#emitError(error, provider.name);

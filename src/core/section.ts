@@ -1,5 +1,4 @@
 import { inspect } from 'node:util';
-import { bindShape, bindShapeAsync, type BindOptions, type BindResult } from '../binding/index.js';
 import { SectionNotFoundError } from './errors.js';
 import { combinePath, getSectionKey } from './path.js';
 import type { ConfigurationRoot } from './root.js';
@@ -49,16 +48,6 @@ export class ConfigurationSection {
 
   getChildren(): ConfigurationSection[] {
     return this.root.childSections(this.path);
-  }
-
-  /** Binds this section with a defaults object, a convict schema or a Standard Schema, as `root.bind(path, shape)`. */
-  bind<const T>(shape: T, options?: BindOptions): BindResult<T> {
-    return bindShape(this.root, this.path, shape, options) as never;
-  }
-
-  /** As `bind`, awaiting a Standard Schema validator that validates asynchronously; as `root.bindAsync(path, shape)`. */
-  bindAsync<const T>(shape: T, options?: BindOptions): Promise<BindResult<T>> {
-    return bindShapeAsync(this.root, this.path, shape, options) as never;
   }
 
   /**

@@ -1,49 +1,24 @@
 /**
- * Azure App Configuration as one layer of the tree. This file wires the concerns in
- * `azure/appconfig/` together (selectors, JSON values, feature flags, Key Vault references,
- * refresh) around `@azure/app-configuration`, which is imported only when the provider first loads.
- *
- * Speed comes from three choices: selectors are listed concurrently (each one's pages follow each
- * other, as continuation tokens require), Key Vault references start resolving as soon as their
- * page arrives instead of after the last page, and an unchanged store is detected with conditional
- * requests sent in parallel (see `refresh.ts`).
+ * Azure App Configuration as one layer of the tree: when to load (start-up, time-boxed; a refresh
+ * that found a change), the watchers and push refresh, failover between the store's endpoints.
+ * How to load lives in `remote/appconfig/` (`storeLoad.ts`: listing, references, mapping;
+ * `options.ts`: the options and the SDK client, imported only when the provider first loads;
+ * `refresh.ts`: change detection with conditional requests sent in parallel).
  */
 import { setMaxListeners } from 'node:events';
-import type { TokenCredential } from '@azure/core-auth';
-import type { AppConfigurationClient, AppConfigurationClientOptions, ConfigurationSetting } from '@azure/app-configuration';
-import type { SecretClientOptions } from '@azure/keyvault-secrets';
+import type { AppConfigurationClient } from '@azure/app-configuration';
 import { ConfigurationError } from '../core/errors.js';
-import { providerData, type ConfigurationProvider, type ProviderData, type ProviderEntry, type ProviderWatchSink } from '../core/provider.js';
+import type { ConfigurationProvider, ProviderData, ProviderEntry, ProviderWatchSink } from '../core/provider.js';
 import { foldKey } from '../core/path.js';
-import { MAX_TIMER_MS, sleep, untilAborted } from '../azure/retry.js';
-import { SerialQueue } from '../azure/concurrency.js';
-import { storeEndpoints, connectionStringFor } from '../azure/appconfig/endpoints.js';
-import { ReplicaSet, withFailover, type EndpointEntry, type ReplicaBackoff, type ReplicaDiscoveryOption } from '../azure/appconfig/replicas.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, endpointCaller } from '../azure/appconfig/requests.js';
-import { listSelector, type Call } from '../azure/appconfig/listing.js';
-import { appConfigurationError, startupTimeoutError } from '../azure/appconfig/errors.js';
-import {
-  describeLabel,
-  normalizeFeatureFlagSelectors,
-  normalizeSelectors,
-  type KeyValueSelector,
-  type NormalizedSelector,
-  type SettingSelector,
-} from '../azure/appconfig/selectors.js';
-import { isJsonContentType, jsonSettingEntries } from '../azure/appconfig/jsonValues.js';
-import { featureFlagEntries, isFeatureFlag } from '../azure/appconfig/featureFlags.js';
-import { isSnapshotReference, snapshotReferenceName } from '../azure/appconfig/snapshotReferences.js';
-import {
-  isKeyVaultReference,
-  noCredentialError,
-  parseKeyVaultReference,
-  resolutionError,
-  type SecretResolver,
-} from '../azure/appconfig/keyVaultReferences.js';
-import {
-  PushRefresh,
-  type AppConfigurationRefresher,
-} from '../azure/appconfig/pushRefresh.js';
+import { MAX_TIMER_MS, sleep } from '../net/retry.js';
+import { SerialQueue } from '../net/concurrency.js';
+import { storeEndpoints, connectionStringFor } from '../remote/appconfig/endpoints.js';
+import { ReplicaSet, withFailover, type EndpointEntry } from '../remote/appconfig/replicas.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, endpointCaller } from '../remote/appconfig/requests.js';
+import type { Call } from '../remote/appconfig/listing.js';
+import { appConfigurationError, startupTimeoutError } from '../remote/appconfig/errors.js';
+import { normalizeFeatureFlagSelectors, normalizeSelectors } from '../remote/appconfig/selectors.js';
+import { PushRefresh, type AppConfigurationRefresher } from '../remote/appconfig/pushRefresh.js';
 import {
   jitteredIntervalMs,
   refreshJitterRatio,
@@ -52,83 +27,14 @@ import {
   refreshIntervalMs,
   refreshRetryAfterLimitMs,
   sentinelState,
-  type RefreshOptions,
-  type Sentinel,
-  type WatchedList,
-} from '../azure/appconfig/refresh.js';
+} from '../remote/appconfig/refresh.js';
+import { createAppConfigurationClient, DEFAULT_STARTUP_TIMEOUT_MS, type AzureAppConfigurationOptions } from '../remote/appconfig/options.js';
+import { loadStore, StoreReferences, type LoadContext, type StoreLoadPlan, type StoreState } from '../remote/appconfig/storeLoad.js';
 
-export interface AzureAppConfigurationKeyVaultOptions {
-  /** The credential for the vaults references point to. Default: the store's `credential`. */
-  credential?: TokenCredential;
-  /** Passed to each `SecretClient`. */
-  clientOptions?: SecretClientOptions;
-  /** Secrets resolved at once. Default 16 (.NET). */
-  maxConcurrency?: number;
-  /** Resolves references instead of Key Vault clients (tests, custom secret stores). */
-  resolver?: SecretResolver;
-}
-
-export interface AzureAppConfigurationOptions {
-  /** `https://<store>.azconfig.io`, used with `credential`. */
-  endpoint?: string | URL;
-  /** The store's endpoints, primary first then replicas, used with `credential`: failover goes down the list. */
-  endpoints?: Array<string | URL>;
-  credential?: TokenCredential;
-  /** `Endpoint=…;Id=…;Secret=…` (HMAC); instead of endpoint + credential. */
-  connectionString?: string;
-  /** HMAC connection strings of the primary and its replicas, primary first. */
-  connectionStrings?: string[];
-  /** Start each operation at the endpoint after the last one that answered (round robin). Default false. */
-  loadBalancing?: boolean;
-  /** Find replicas by DNS SRV records (`_origin._tcp.<host>`, `_alt<N>._tcp.<origin>`). Default false: it needs DNS. */
-  replicaDiscovery?: ReplicaDiscoveryOption;
-  /** How long a failed endpoint is skipped before it is tried first again. Default 30 s doubling to 10 min. */
-  replicaBackoff?: ReplicaBackoff;
-  /** One request's time box; past it the request counts as a timeout (retried, failed over). Default 10 s (.NET's NetworkTimeout). */
-  requestTimeoutMs?: number;
-  /** Wait a random time up to this long before the first request, so a fleet starting together spreads out. Default 0. */
-  startupJitterMs?: number;
-  /** Passed to `AppConfigurationClient`; SDK retries are off unless set here (one retry layer). */
-  clientOptions?: AppConfigurationClientOptions;
-  /** Default: every key with no label. A later selector wins per key. */
-  selectors?: SettingSelector[];
-  /** Removed from the start of keys (case-insensitively, longest first, once), after JSON and feature-flag mapping. */
-  trimKeyPrefixes?: string[];
-  /** How Key Vault references are resolved. */
-  keyVault?: AzureAppConfigurationKeyVaultOptions;
-  /** `true` loads every feature flag with no label into `FeatureManagement:<id>`. */
-  featureFlags?: boolean | { selectors?: KeyValueSelector[] };
-  /** Poll for changes (default every 30 s) by a sentinel key or, without one, by page etags. */
-  refresh?: boolean | RefreshOptions;
-  /** Time box for the first load, retries included. Default 100 s (.NET). */
-  startupTimeoutMs?: number;
-  /** A store that cannot be loaded at start-up logs a warning and contributes nothing. */
-  optional?: boolean;
-  /** Where the optional-store warning goes. Default `process.emitWarning`. */
-  logger?: { warn(message: string): void };
-  /** Parallel conditional requests when watching every page. Default 16. */
-  refreshConcurrency?: number;
-}
-
-export const DEFAULT_STARTUP_TIMEOUT_MS = 100_000;
+export type { AzureAppConfigurationOptions, AzureAppConfigurationKeyVaultOptions } from '../remote/appconfig/options.js';
+export { DEFAULT_STARTUP_TIMEOUT_MS };
 export type { AppConfigurationRefresher };
 
-
-interface State {
-  data: Map<string, ProviderEntry>;
-  lists: WatchedList[];
-  /** The sentinel's etag at the last full load; null when it did not exist. */
-  sentinelEtag?: string | null;
-}
-
-interface LoadContext {
-  signal: AbortSignal;
-  maxRetries: number;
-  maxThrottledRetries?: number;
-  /** Refreshes only: no `Retry-After` is waited out past this time. */
-  retryAfterDeadline?: number;
-  onRetry?: (error: unknown) => void;
-}
 
 export class AzureAppConfigurationProvider implements ConfigurationProvider {
   readonly name: string;
@@ -136,15 +42,12 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
   readonly store: string;
   readonly #options: AzureAppConfigurationOptions;
   readonly #replicas: ReplicaSet<AppConfigurationClient>;
-  readonly #selectors: NormalizedSelector[];
-  readonly #featureFlagSelectors: NormalizedSelector[];
-  readonly #trimPrefixes: string[];
+  /** What every full load lists and how it maps it (storeLoad.ts). */
+  readonly #plan: StoreLoadPlan;
+  readonly #references: StoreReferences;
   readonly #intervalMs: number | undefined;
-  readonly #sentinel: Sentinel | undefined;
   readonly #abort = new AbortController();
-  #resolver: SecretResolver | undefined;
-  #resolverPromise: Promise<SecretResolver> | undefined;
-  #state: State | undefined;
+  #state: StoreState | undefined;
   readonly #queue = new SerialQueue();
   #disposed = false;
   /** The watchers' stop functions, so dispose() ends their timers even if nobody called them. */
@@ -169,26 +72,32 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     const template = connectionStrings?.values().next().value;
     this.#replicas = new ReplicaSet({
       endpoints,
-      createClient: (endpoint) => this.#createClient(endpoint, connectionStrings ? (connectionStrings.get(endpoint) ?? connectionStringFor(template!, endpoint)) : undefined),
+      createClient: (endpoint) =>
+        createAppConfigurationClient(endpoint, connectionStrings ? (connectionStrings.get(endpoint) ?? connectionStringFor(template!, endpoint)) : undefined, options),
       loadBalancing: options.loadBalancing ?? false,
       ...(options.replicaDiscovery ? { discovery: options.replicaDiscovery } : {}),
       ...(options.replicaBackoff ? { backoff: options.replicaBackoff } : {}),
       warn: (m) => (options.logger?.warn ?? ((w: string) => process.emitWarning(w)))(m),
     });
     this.name = `AzureAppConfigurationProvider for '${host}'${options.optional ? ' (Optional)' : ''}`;
-    this.#selectors = normalizeSelectors(options.selectors);
-    this.#featureFlagSelectors = normalizeFeatureFlagSelectors(options.featureFlags);
-    // .NET sorts descending so that of two matching prefixes the longer is tried first.
-    this.#trimPrefixes = [...(options.trimKeyPrefixes ?? [])]
-      .filter((p) => p !== '')
-      .sort((a, b) => (foldKey(a) < foldKey(b) ? 1 : foldKey(a) > foldKey(b) ? -1 : 0));
     this.#intervalMs = refreshIntervalMs(options.refresh);
     this.#jitterRatio = refreshJitterRatio(options.refresh);
     const sentinel = typeof options.refresh === 'object' ? options.refresh.sentinel : undefined;
     if (sentinel !== undefined && (typeof sentinel.key !== 'string' || sentinel.key === '')) {
       throw new ConfigurationError('A refresh sentinel needs a key.', 'INVALID_OPTIONS', { provider: this.name });
     }
-    this.#sentinel = sentinel;
+    this.#plan = {
+      store: host,
+      provider: this.name,
+      selectors: normalizeSelectors(options.selectors),
+      featureFlagSelectors: normalizeFeatureFlagSelectors(options.featureFlags),
+      sentinel,
+      // .NET sorts descending so that of two matching prefixes the longer is tried first.
+      trimPrefixes: [...(options.trimKeyPrefixes ?? [])]
+        .filter((p) => p !== '')
+        .sort((a, b) => (foldKey(a) < foldKey(b) ? 1 : foldKey(a) > foldKey(b) ? -1 : 0)),
+    };
+    this.#references = new StoreReferences(options.keyVault, options.credential, host);
     const maxConcurrency = options.keyVault?.maxConcurrency;
     if (maxConcurrency !== undefined && (!Number.isInteger(maxConcurrency) || maxConcurrency < 1)) {
       throw new ConfigurationError('keyVault.maxConcurrency must be a positive integer.', 'INVALID_OPTIONS', { provider: this.name });
@@ -275,8 +184,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     this.#push.stop();
     this.#abort.abort();
     await this.#queue.idle();
-    await this.#resolverPromise?.catch(() => undefined);
-    await this.#resolver?.dispose?.();
+    await this.#references.dispose();
   }
 
   // ---- loading ----------------------------------------------------------------------------------
@@ -333,8 +241,8 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
       // "changed" and a fresher one then be listed, or the other way round.
       const next = await this.#withFailover(ctx, async (client, call) => {
         if (!state) return this.#fullLoad(ctx, client, call);
-        if (this.#sentinel) {
-          const now = await sentinelState(client, this.#sentinel, state.sentinelEtag, call);
+        if (this.#plan.sentinel) {
+          const now = await sentinelState(client, this.#plan.sentinel, state.sentinelEtag, call);
           if (now.unchanged || now.etag === state.sentinelEtag) return undefined;
         } else {
           const lists = state.lists.filter((l) => l.pages.length > 0);
@@ -355,17 +263,6 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     return endpointCaller(ctx, entry.limiter, this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, failoverAvailable);
   }
 
-  async #createClient(endpoint: string, connectionString: string | undefined): Promise<AppConfigurationClient> {
-    const { AppConfigurationClient } = await import('@azure/app-configuration');
-    const clientOptions: AppConfigurationClientOptions = {
-      ...this.#options.clientOptions,
-      retryOptions: { maxRetries: 0, ...this.#options.clientOptions?.retryOptions },
-    };
-    return connectionString !== undefined
-      ? new AppConfigurationClient(connectionString, clientOptions)
-      : new AppConfigurationClient(endpoint, this.#options.credential!, clientOptions);
-  }
-
   /**
    * Runs one operation (a full load, a change check) against the store's endpoints in failover
    * order. Every endpoint but the last gets a short retry budget, so a throttled or failing primary
@@ -383,144 +280,10 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     );
   }
 
-
-  #getResolver(): Promise<SecretResolver | undefined> {
-    const kv = this.#options.keyVault;
-    if (kv?.resolver) return Promise.resolve(kv.resolver);
-    const credential = kv?.credential ?? this.#options.credential;
-    if (!credential) return Promise.resolve(undefined);
-    // One promise, not one check per caller: references on one page ask concurrently, and two
-    // resolvers would neither share clients nor deduplicate nor bound their requests together.
-    this.#resolverPromise ??= import('../azure/keyvault/secretResolver.js').then(({ KeyVaultSecretResolver }) => {
-      this.#resolver = new KeyVaultSecretResolver({
-        credential,
-        ...(kv?.clientOptions ? { clientOptions: kv.clientOptions } : {}),
-        maxConcurrency: kv?.maxConcurrency ?? 16,
-      });
-      return this.#resolver;
-    });
-    return this.#resolverPromise;
-  }
-
-  /**
-   * Lists every selector concurrently, starting Key Vault resolutions as pages arrive, then maps
-   * the winning settings to entries: references, JSON, feature flags, trimming, in .NET's order.
-   */
-  async #fullLoad(ctx: LoadContext, client: AppConfigurationClient, call: Call): Promise<State> {
-    // Something changed, so referenced secrets may have too: fetch them again.
-    if (this.#state) (this.#options.keyVault?.resolver ?? this.#resolver)?.clear?.();
-    const resolutions = new Map<ConfigurationSetting, Promise<ProviderEntry>>();
-    const onSetting = (setting: ConfigurationSetting, featureFlags: boolean): void => {
-      if (featureFlags || !isKeyVaultReference(setting) || isFeatureFlag(setting)) return;
-      const pending = this.#resolveReference(setting, ctx);
-      // Awaited later only if the setting wins; until then a rejection must not go unhandled.
-      pending.catch(() => undefined);
-      resolutions.set(setting, pending);
-    };
-
-    const context = { store: this.store, provider: this.name };
-    const sentinel = this.#sentinel;
-    const sentinelEtag = sentinel ? sentinelState(client, sentinel, undefined, call) : undefined;
-    sentinelEtag?.catch(() => undefined);
-    const listed = await Promise.all(
-      [...this.#selectors, ...this.#featureFlagSelectors].map((selector) => listSelector(client, selector, call, onSetting, context)),
-    );
-
-    // Snapshot references expand to their snapshot's settings; each snapshot is listed once.
-    const snapshots = new Map<string, Promise<ConfigurationSetting[]>>();
-    for (const { selector, settings } of listed) {
-      if (selector.kind === 'keyValues' && selector.featureFlags) continue;
-      for (const setting of settings) {
-        if (!isSnapshotReference(setting)) continue;
-        const name = snapshotReferenceName(setting, this.store);
-        if (!snapshots.has(name)) {
-          const referenced: NormalizedSelector = { kind: 'snapshot', snapshotName: name };
-          snapshots.set(name, listSelector(client, referenced, call, onSetting, context).then((l) => l.settings));
-        }
-      }
-    }
-    const expanded = new Map<string, ConfigurationSetting[]>();
-    await Promise.all([...snapshots].map(async ([name, settings]) => expanded.set(name, await settings)));
-
-    // A later selector wins per key, feature flags only from feature-flag selectors.
-    const winners = new Map<string, { setting: ConfigurationSetting; featureFlag: boolean }>();
-    const win = (setting: ConfigurationSetting, featureFlag: boolean): void => {
-      winners.delete(setting.key);
-      winners.set(setting.key, { setting, featureFlag });
-    };
-    const lists: WatchedList[] = [];
-    for (const { selector, settings, pages } of listed) {
-      const featureFlags = selector.kind === 'keyValues' && selector.featureFlags;
-      if (selector.kind === 'keyValues') {
-        lists.push({ keyFilter: selector.keyFilter, labelFilter: selector.labelFilter, tagFilters: selector.tagFilters, pages });
-      }
-      for (const setting of settings) {
-        if (featureFlags !== isFeatureFlag(setting)) continue;
-        if (!featureFlags && isSnapshotReference(setting)) {
-          // Flags inside a referenced snapshot are ignored, as key-value selectors ignore flags.
-          for (const member of expanded.get(snapshotReferenceName(setting, this.store)) ?? []) if (!isFeatureFlag(member)) win(member, false);
-          continue;
-        }
-        win(setting, featureFlags);
-      }
-    }
-
-    const entries: ProviderEntry[] = [];
-    for (const { setting, featureFlag } of winners.values()) {
-      const source = `${this.store} key '${setting.key}' label ${describeLabel(setting.label)}`;
-      if (featureFlag) {
-        for (const e of featureFlagEntries(setting, this.store)) entries.push({ key: e.key, value: e.value, source });
-      } else if (resolutions.has(setting)) {
-        entries.push(await resolutions.get(setting)!);
-      } else if (isJsonContentType(setting.contentType)) {
-        const flat = jsonSettingEntries(setting.key, setting.value);
-        if (flat) for (const e of flat) entries.push({ key: e.key, value: e.value, source: `${source} (JSON)` });
-        else entries.push({ key: setting.key, value: setting.value ?? null, source });
-      } else {
-        entries.push({ key: setting.key, value: setting.value ?? null, source });
-      }
-    }
-    const trimmed = this.#trimPrefixes.length === 0 ? entries : entries.flatMap((e) => this.#trim(e));
-    const state: State = { data: providerData(trimmed), lists };
-    if (sentinelEtag) {
-      const now = await sentinelEtag;
-      state.sentinelEtag = now.unchanged ? null : now.etag;
-    }
-    return state;
-  }
-
-  #trim(entry: ProviderEntry): ProviderEntry[] {
-    const folded = foldKey(entry.key);
-    for (const prefix of this.#trimPrefixes) {
-      if (folded.startsWith(foldKey(prefix))) {
-        const key = entry.key.slice(prefix.length);
-        // A key trimmed to nothing has no place in the tree.
-        return key === '' ? [] : [{ ...entry, key }];
-      }
-    }
-    return [entry];
-  }
-
-  async #resolveReference(setting: ConfigurationSetting, ctx: LoadContext): Promise<ProviderEntry> {
-    const { signal } = ctx;
-    const reference = parseKeyVaultReference(setting, this.store);
-    const resolver = await this.#getResolver();
-    if (!resolver) throw noCredentialError(setting, this.store, reference);
-    try {
-      // The load's time box and dispose() hold for references too: stop waiting when the signal aborts.
-      // A refresh's Retry-After budget holds for the vault as for the store.
-      const options = ctx.retryAfterDeadline !== undefined ? { retryAfterDeadline: ctx.retryAfterDeadline } : undefined;
-      const secret = await untilAborted(resolver.resolve(reference.secretId, options), signal);
-      return {
-        key: setting.key,
-        value: secret.value,
-        secret: true,
-        source: `${this.store} key '${setting.key}' label ${describeLabel(setting.label)} → ${reference.vaultUrl}/secrets/${reference.name}`,
-      };
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw resolutionError(error, setting, this.store, reference);
-    }
+  /** A full load of every selector; referenced secrets are fetched again when the store changed. */
+  #fullLoad(ctx: LoadContext, client: AppConfigurationClient, call: Call): Promise<StoreState> {
+    if (this.#state) this.#references.clear();
+    return loadStore(this.#plan, (setting) => this.#references.resolve(setting, ctx), client, call);
   }
 }
 

@@ -9,11 +9,11 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { KeyVaultSecret, SecretClient, SecretClientOptions, SecretProperties } from '@azure/keyvault-secrets';
 import type { ConfigurationProvider, ProviderData, ProviderEntry, ProviderWatchSink } from '../core/provider.js';
 import { EMPTY_PROVIDER_DATA, providerData } from '../core/provider.js';
-import { createSecretClient, defaultCredential, shownUrl, vaultOrigin } from '../azure/keyvault/client.js';
-import { KeyVaultError, secretSource, toKeyVaultError } from '../azure/keyvault/errors.js';
-import { loadSecrets, type CachedSecret } from '../azure/keyvault/loader.js';
-import { isAbortError, MAX_TIMER_MS, sleep, type RetryOptions } from '../azure/retry.js';
-import { AdaptiveLimiter, SerialQueue } from '../azure/concurrency.js';
+import { createSecretClient, defaultCredential, shownUrl, vaultOrigin } from '../remote/keyvault/client.js';
+import { KeyVaultError, secretSource, toKeyVaultError } from '../remote/keyvault/errors.js';
+import { loadSecrets, type CachedSecret } from '../remote/keyvault/loader.js';
+import { isAbortError, MAX_TIMER_MS, sleep, type RetryOptions } from '../net/retry.js';
+import { AdaptiveLimiter, SerialQueue } from '../net/concurrency.js';
 import { ConfigurationError } from '../core/errors.js';
 
 /** .NET's `KeyVaultSecretManager`: which secrets to load and which key each one becomes. */

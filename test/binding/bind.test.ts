@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { dictionaryOf } from '../../src/binding/bind.js';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import { BindingError, ConfigurationError } from '../../src/core/errors.js';
 
 type Values = Record<string, string | null>;

@@ -3,7 +3,7 @@ import convict from 'convict';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { bindShape } from '../../src/binding/index.js';
 import { isConvictSchema, validateWithSchema } from '../../src/binding/schema.js';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import { ConfigurationError, ValidationError } from '../../src/core/errors.js';
 import { providerData, type ConfigurationProvider } from '../../src/core/provider.js';
 import { fingerprint } from '../../src/core/secrets.js';

@@ -7,7 +7,7 @@ import convict from 'convict';
 import * as v from 'valibot';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import { ConfigurationError, SchemaError, ValidationError } from '../../src/core/errors.js';
 import { isStandardSchema } from '../../src/binding/standardSchema.js';
 import { scrubValues } from '../../src/binding/scrubIssue.js';

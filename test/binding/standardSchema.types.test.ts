@@ -7,7 +7,7 @@ import { type } from 'arktype';
 import * as v from 'valibot';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import { loadConfig } from '../../src/loadConfig.js';
 
 const values = { 'Redis:Host': 'cache', 'Redis:Port': '6380', 'Redis:Tags:0': 'a' };

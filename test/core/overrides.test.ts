@@ -4,12 +4,12 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import { DuplicateKeyError, OverrideError, ValidationError } from '../../src/core/errors.js';
 import { OVERRIDES_PROVIDER_NAME } from '../../src/core/overrides.js';
 import { loadConfig } from '../../src/loadConfig.js';
-import { getRedisSettings } from '../../src/azure/redis/settings.js';
-import { getSignalREndpoints } from '../../src/azure/signalr/endpoints.js';
+import { getRedisSettings } from '../../src/binders/redis/settings.js';
+import { getSignalREndpoints } from '../../src/binders/signalr/endpoints.js';
 
 let dir: string;
 beforeEach(() => {

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import { SectionNotFoundError } from '../../src/core/errors.js';
 import { compareKeys } from '../../src/core/path.js';
 import type { ConfigurationProvider, ProviderData, ProviderWatchSink } from '../../src/core/provider.js';

@@ -1,4 +1,4 @@
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import { BindingError } from '../../src/core/errors.js';
 import { dictionaryOf } from '../../src/binding/bind.js';
 import { binderCase, type BinderCase } from './generators/binder.js';

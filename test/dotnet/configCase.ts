@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import { CommandLineError, ConfigurationError, ConfigurationFileNotFoundError, DuplicateKeyError } from '../../src/core/errors.js';
 import type { OracleAnswer } from './oracle.js';
 import type { ConfigCase, Layer } from './generators/config.js';

@@ -3,12 +3,12 @@
  * the oracle (when `dotnet` is here) and ours, so neither can drift without this file noticing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
-import { parseSignalRConnectionString } from '../../src/azure/signalr/connectionString.js';
-import { distinctEndpoints, getSignalREndpoints } from '../../src/azure/signalr/endpoints.js';
-import { parseRedisConnectionString } from '../../src/azure/redis/connectionString.js';
-import { parseStackExchangeConfiguration } from '../../src/azure/redis/stackExchange.js';
-import { RedisConnectionStringError } from '../../src/azure/redis/errors.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
+import { parseSignalRConnectionString } from '../../src/binders/signalr/connectionString.js';
+import { distinctEndpoints, getSignalREndpoints } from '../../src/binders/signalr/endpoints.js';
+import { parseRedisConnectionString } from '../../src/binders/redis/connectionString.js';
+import { parseStackExchangeConfiguration } from '../../src/binders/redis/stackExchange.js';
+import { RedisConnectionStringError } from '../../src/binders/redis/errors.js';
 import { readFileSync } from 'node:fs';
 import { BindingError } from '../../src/core/errors.js';
 import { dictionaryOf } from '../../src/binding/bind.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-export const ORACLE_DIR = fileURLToPath(new URL('./oracle/', import.meta.url));
+export const ORACLE_DIR = fileURLToPath(new URL('./oracle', import.meta.url));
 export const ORACLE_DLL = join(ORACLE_DIR, 'bin', 'Release', 'net10.0', 'Oracle.dll');
 const STAMP = join(ORACLE_DIR, 'bin', 'sources.sha256');
 

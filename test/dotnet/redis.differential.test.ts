@@ -1,4 +1,4 @@
-import { parseStackExchangeConfiguration } from '../../src/azure/redis/stackExchange.js';
+import { parseStackExchangeConfiguration } from '../../src/binders/redis/stackExchange.js';
 import { REDIS_PASSWORDS, redisCase, type RedisCase } from './generators/redis.js';
 import { differentialSuite, type AreaSpec } from './harness.js';
 import type { OracleAnswer } from './oracle.js';

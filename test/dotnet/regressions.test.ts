@@ -6,13 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import { compareKeys } from '../../src/core/path.js';
 import { ConfigurationFileNotFoundError, DuplicateKeyError } from '../../src/core/errors.js';
-import { parseStackExchangeConfiguration } from '../../src/azure/redis/stackExchange.js';
+import { parseStackExchangeConfiguration } from '../../src/binders/redis/stackExchange.js';
 import { dictionaryOf } from '../../src/binding/bind.js';
-import { parseSignalRConnectionString } from '../../src/azure/signalr/connectionString.js';
-import { SignalRConnectionStringError } from '../../src/azure/signalr/errors.js';
+import { parseSignalRConnectionString } from '../../src/binders/signalr/connectionString.js';
+import { SignalRConnectionStringError } from '../../src/binders/signalr/errors.js';
 import { oracleStatus } from './harness.js';
 import { Oracle, type OracleAnswer } from './oracle.js';
 

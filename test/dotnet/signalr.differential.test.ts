@@ -1,4 +1,4 @@
-import { parseSignalRConnectionString } from '../../src/azure/signalr/connectionString.js';
+import { parseSignalRConnectionString } from '../../src/binders/signalr/connectionString.js';
 import { SIGNALR_SECRETS, signalrCase, type SignalRCase } from './generators/signalr.js';
 import { differentialSuite, type AreaSpec } from './harness.js';
 import type { OracleAnswer } from './oracle.js';

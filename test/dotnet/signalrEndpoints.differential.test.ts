@@ -1,5 +1,5 @@
-import { ConfigurationBuilder } from '../../src/core/builder.js';
-import { distinctEndpoints, getSignalREndpoints } from '../../src/azure/signalr/endpoints.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
+import { distinctEndpoints, getSignalREndpoints } from '../../src/binders/signalr/endpoints.js';
 import { SIGNALR_SECRETS, signalrEndpointsCase, type SignalREndpointsCase } from './generators/signalr.js';
 import { differentialSuite, type AreaSpec } from './harness.js';
 import type { OracleAnswer } from './oracle.js';

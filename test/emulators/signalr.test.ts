@@ -4,7 +4,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import type { HubConnection } from '@microsoft/signalr';
 import { startSignalREmulator, SIGNALR_ENTRA_SCOPE, type SignalREmulator } from './signalr.js';
-import { connectHub } from '../signalr/client.js';
+import { connectHub } from '../binders/signalr/client.js';
 import { generateAccessToken, negotiate, parseSignalRConnectionString, restApi } from '../../src/index.js';
 
 interface Answer {

@@ -10,7 +10,7 @@
  * sr.sent;                                              // REST messages received, for assertions
  * await sr.stop();
  * ```
- * The real `@microsoft/signalr` client trusts `sr.ca` through `test/signalr/client.ts`
+ * The real `@microsoft/signalr` client trusts `sr.ca` through `test/binders/signalr/client.ts`
  * (`connectHub(url, sr.ca, options)` / `hubConnectionOptions(sr.ca)`), never by turning TLS checks off.
  *
  * Served:
@@ -95,7 +95,7 @@ export interface SignalREmulator {
   readonly accessKey: string;
   connectionString(auth?: 'key' | 'azure' | 'azure.msi' | 'azure.app', extra?: Record<string, string>): string;
   readonly keys: { current(): EmulatedKey; rotate(): EmulatedKey; revoke(kid: string): void };
-  failAccessKey(mode: 401 | 403 | 404 | 500 | 'slow' | null, times?: number): void;
+  failAccessKey(mode: 400 | 401 | 403 | 404 | 500 | 'slow' | 'emptyKeyId' | null, times?: number): void;
   readonly counters: SignalRCounters;
   /** A TokenCredential minting Entra test tokens the key endpoint accepts; `calls` counts getToken calls. */
   credential(): TokenCredential & { readonly calls: ReadonlyArray<{ scopes: string[] }> };
@@ -162,7 +162,7 @@ export async function startSignalREmulator(options: SignalREmulatorOptions = {})
   let current = newKey();
   entraKeys.set(current.kid, { key: current.key, revoked: false });
 
-  let failure: { mode: 401 | 403 | 404 | 500 | 'slow'; remaining: number } | undefined;
+  let failure: { mode: 400 | 401 | 403 | 404 | 500 | 'slow' | 'emptyKeyId'; remaining: number } | undefined;
   const held = new Set<() => void>();
   const counters: SignalRCounters = { accessKey: 0, negotiate: 0, rest: 0, health: 0, rejectedTokens: 0 };
   const pending = new Map<string, Conn>(); // by connection token, between negotiate and connect
@@ -344,9 +344,20 @@ export async function startSignalREmulator(options: SignalREmulatorOptions = {})
         if (mode === 'slow') {
           await new Promise<void>((resolve) => held.add(resolve));
           if (!server.listening) return void res.destroy();
+        } else if (mode === 'emptyKeyId') {
+          // A 200 the SDK refuses: both fields must be non-empty.
+          return reply(200, { KeyId: '', AccessKey: current.key });
         } else {
           const text =
-            mode === 401 ? 'The identity does not have the SignalR App Server role.' : mode === 403 ? 'Forbidden' : mode === 404 ? 'Not Found' : 'Internal Server Error';
+            mode === 400
+              ? 'Bad Request'
+              : mode === 401
+                ? 'The identity does not have the SignalR App Server role.'
+                : mode === 403
+                  ? 'Forbidden'
+                  : mode === 404
+                    ? 'Not Found'
+                    : 'Internal Server Error';
           res.writeHead(mode, { 'content-type': 'text/plain; charset=utf-8' });
           return void res.end(text);
         }

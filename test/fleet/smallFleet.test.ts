@@ -6,7 +6,7 @@
  */
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import { AzureKeyVaultProvider } from '../../src/providers/azureKeyVault.js';
 import { AzureAppConfigurationProvider } from '../../src/providers/azureAppConfiguration.js';
 import { keyVaultReference, startAppConfigurationEmulator, type AppConfigurationEmulator } from '../emulators/appConfiguration.js';

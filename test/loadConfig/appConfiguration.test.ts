@@ -4,7 +4,7 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, remoteLayers } from '../../src/loadConfig.js';
-import { appConfigurationLayer, discoverAppConfiguration } from '../../src/azure/appconfig/discovery.js';
+import { appConfigurationLayer, discoverAppConfiguration } from '../../src/discovery/appConfiguration.js';
 import { ConfigurationError } from '../../src/core/errors.js';
 import { appConfigurationRefreshers } from '../../src/providers/azureAppConfiguration.js';
 import { startAppConfigurationEmulator, type AppConfigurationEmulator } from '../emulators/appConfiguration.js';

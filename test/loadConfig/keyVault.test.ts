@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { loadConfig, remoteLayers } from '../../src/loadConfig.js';
-import { discoverKeyVault, keyVaultLayer } from '../../src/azure/keyvault/discovery.js';
+import { discoverKeyVault, keyVaultLayer } from '../../src/discovery/keyVault.js';
 import { startKeyVaultEmulator, type KeyVaultEmulator } from '../emulators/keyVault.js';
 import { startFakeIdentityEndpoint, type FakeIdentityEndpoint } from '../support/identity.js';
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import type { ConfigurationRoot } from '../../src/core/root.js';
 import { AzureKeyVaultProvider, type AzureKeyVaultOptions } from '../../src/providers/azureKeyVault.js';
-import { KeyVaultError } from '../../src/azure/keyvault/errors.js';
+import { KeyVaultError } from '../../src/remote/keyvault/errors.js';
 import { startKeyVaultEmulator, type KeyVaultEmulator } from '../emulators/keyVault.js';
 
 /** Everything a test shows: errors, warnings, explain, debugView. Checked for secret values at the end. */

@@ -2,7 +2,7 @@ import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { EOL } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import { ConfigurationFileNotFoundError, DuplicateKeyError } from '../../src/core/errors.js';
 import { loadConfig } from '../../src/loadConfig.js';
 import { KeyPerFileProvider } from '../../src/providers/keyPerFile.js';

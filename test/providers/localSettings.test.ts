@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalSettingsProvider } from '../../src/providers/localSettings.js';
 import { LocalSettingsEncryptedError, parseLocalSettings } from '../../src/parsers/localSettings.js';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import { ConfigurationParseError } from '../../src/core/errors.js';
 import { pairsOf, useTempDirPerTest } from './helpers.js';
 

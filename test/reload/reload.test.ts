@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import type { ConfigurationProvider } from '../../src/core/provider.js';
 import { providerData } from '../../src/core/provider.js';
 import type { ConfigurationRoot } from '../../src/core/root.js';

@@ -4,12 +4,12 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import type { ConfigurationProvider, ProviderWatchSink } from '../../src/core/provider.js';
 import { providerData } from '../../src/core/provider.js';
 import { loadConfig } from '../../src/loadConfig.js';
-import { parseRedisConnectionString } from '../../src/azure/redis/connectionString.js';
-import { RedisConnectionStringError } from '../../src/azure/redis/errors.js';
+import { parseRedisConnectionString } from '../../src/binders/redis/connectionString.js';
+import { RedisConnectionStringError } from '../../src/binders/redis/errors.js';
 import { AzureAppConfigurationProvider } from '../../src/providers/azureAppConfiguration.js';
 import { startAppConfigurationEmulator } from '../emulators/appConfiguration.js';
 

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import { ConfigurationFileNotFoundError, ConfigurationParseError, DuplicateKeyError, SectionNotFoundError } from '../../src/core/errors.js';
 import { combinePath, compareKeys, getParentPath, getSectionKey } from '../../src/core/path.js';
 import type { ConfigurationRoot } from '../../src/core/root.js';

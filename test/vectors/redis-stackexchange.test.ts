@@ -7,12 +7,12 @@
  */
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
-import { parseRedisConnectionString } from '../../src/azure/redis/connectionString.js';
-import { RedisConnectionStringError } from '../../src/azure/redis/errors.js';
-import { getRedisSettings } from '../../src/azure/redis/settings.js';
-import { parseStackExchangeConfiguration, tryParseEndpoint } from '../../src/azure/redis/stackExchange.js';
-import { parseRedisUrl } from '../../src/azure/redis/url.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
+import { parseRedisConnectionString } from '../../src/binders/redis/connectionString.js';
+import { RedisConnectionStringError } from '../../src/binders/redis/errors.js';
+import { getRedisSettings } from '../../src/binders/redis/settings.js';
+import { parseStackExchangeConfiguration, tryParseEndpoint } from '../../src/binders/redis/stackExchange.js';
+import { parseRedisUrl } from '../../src/binders/redis/url.js';
 import { EnvironmentVariablesProvider } from '../../src/providers/environment.js';
 
 function thrown(fn: () => unknown): RedisConnectionStringError {

@@ -10,13 +10,13 @@
 import { hostname } from 'node:os';
 import { decodeJwt, jwtVerify } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigurationBuilder } from '../../src/core/builder.js';
+import { ConfigurationBuilder } from '../../src/builder.js';
 import type { ConfigurationRoot } from '../../src/core/root.js';
-import { ApplicationAuth, parseSignalRConnectionString } from '../../src/azure/signalr/connectionString.js';
-import { createServiceEndpoint, endpointsEqual, getSignalREndpoints } from '../../src/azure/signalr/endpoints.js';
-import { SignalRConnectionStringError, SignalREndpointsError } from '../../src/azure/signalr/errors.js';
-import { generateAccessToken, negotiate, restApi, SERVER_NAME_CLAIM } from '../../src/azure/signalr/tokens.js';
-import { captureError, captureErrorAsync, CLIENT_SECRET, DEFAULT_KEY, expectNothingLeaked, recordShown } from '../signalr/leaks.js';
+import { ApplicationAuth, parseSignalRConnectionString } from '../../src/binders/signalr/connectionString.js';
+import { createServiceEndpoint, endpointsEqual, getSignalREndpoints } from '../../src/binders/signalr/endpoints.js';
+import { SignalRConnectionStringError, SignalREndpointsError } from '../../src/binders/signalr/errors.js';
+import { generateAccessToken, negotiate, restApi, SERVER_NAME_CLAIM } from '../../src/binders/signalr/tokens.js';
+import { captureError, captureErrorAsync, CLIENT_SECRET, DEFAULT_KEY, expectNothingLeaked, recordShown } from '../binders/signalr/leaks.js';
 
 const memory = (values: Record<string, string>): Promise<ConfigurationRoot> => new ConfigurationBuilder().addInMemory(values).build();
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -308,7 +308,7 @@ describe('tokens', () => {
     expect(decodeJwt((await restApi(c, 'hub')).accessToken)['nameid']).not.toBe(first);
   });
 
-  // RestApiProviderFacts: the connection paths (users and groups are in test/signalr/tokens.test.ts)
+  // RestApiProviderFacts: the connection paths (users and groups are in test/binders/signalr/tokens.test.ts)
   it.each([
     ['app', 'hub', 'connectionA', 'groupA'],
     ['APP', 'HUB', 'CONNECTIONA', 'GROUPA'],

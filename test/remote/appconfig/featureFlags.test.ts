@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { featureFlag, startAppConfigurationEmulator, FEATURE_FLAG_CONTENT_TYPE, type AppConfigurationEmulator } from '../../emulators/appConfiguration.js';
+import { featureFlagEntries } from '../../../src/remote/appconfig/featureFlags.js';
+import { normalizeFeatureFlagSelectors } from '../../../src/remote/appconfig/selectors.js';
+import { ConfigurationParseError } from '../../../src/core/errors.js';
+import { buildRoot, flat, hmacOptions } from './helpers.js';
+
+let emu: AppConfigurationEmulator;
+beforeAll(async () => {
+  emu = await startAppConfigurationEmulator();
+  emu.replaceAll([
+    { key: 'App:Name', value: 'demo' },
+    featureFlag({ id: 'Beta', enabled: true }),
+    featureFlag({ id: 'Off', enabled: false, client_filters: [{ name: 'Ignored' }] }),
+    featureFlag({
+      id: 'Targeted',
+      enabled: true,
+      requirement_type: 'All',
+      client_filters: [
+        { name: 'Microsoft.Targeting', parameters: { Audience: { Users: ['a@contoso.com', 'b@contoso.com'], DefaultRolloutPercentage: 50.0, Groups: [] } } },
+        { name: 'Microsoft.TimeWindow', parameters: { Start: 'Mon, 01 Jan 2024 00:00:00 GMT', Flag: true, Nothing: null } },
+      ],
+    }),
+    featureFlag({ id: 'Beta', enabled: false }, 'dev'),
+    // The JSON id names the flag, not the key suffix.
+    { key: '.appconfig.featureflag/suffix', contentType: FEATURE_FLAG_CONTENT_TYPE, value: JSON.stringify({ id: 'RealId', enabled: true }) },
+  ]);
+});
+afterAll(async () => emu.close());
+
+describe('feature flags', () => {
+  it('maps flags under FeatureManagement as .NET does, and only when asked for', async () => {
+    const without = await buildRoot(hmacOptions(emu));
+    expect(flat(without.root)).toEqual({ 'App:Name': 'demo' });
+    await without.root.dispose();
+
+    const { root } = await buildRoot(hmacOptions(emu, { featureFlags: true }));
+    expect(flat(root)).toEqual({
+      'App:Name': 'demo',
+      'FeatureManagement:Beta': 'True',
+      'FeatureManagement:Off': 'False',
+      'FeatureManagement:RealId': 'True',
+      'FeatureManagement:Targeted:EnabledFor:0:Name': 'Microsoft.Targeting',
+      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:Users:0': 'a@contoso.com',
+      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:Users:1': 'b@contoso.com',
+      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:DefaultRolloutPercentage': '50',
+      'FeatureManagement:Targeted:EnabledFor:1:Name': 'Microsoft.TimeWindow',
+      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Start': 'Mon, 01 Jan 2024 00:00:00 GMT',
+      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Flag': 'True',
+      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Nothing': '',
+      'FeatureManagement:Targeted:RequirementType': 'All',
+    });
+    expect(JSON.stringify(root.explain('FeatureManagement:Beta'))).toContain(".appconfig.featureflag/Beta' label (no label)");
+    await root.dispose();
+  });
+
+  it('selects flags by id filter and label, a later selector winning', async () => {
+    const { root } = await buildRoot(
+      hmacOptions(emu, { selectors: [{ keyFilter: 'App:*' }], featureFlags: { selectors: [{ keyFilter: 'B*' }, { keyFilter: 'Beta', labelFilter: 'dev' }] } }),
+    );
+    expect(flat(root)).toEqual({ 'App:Name': 'demo', 'FeatureManagement:Beta': 'False' });
+    expect(emu.requests.some((r) => r.url.includes('key=.appconfig.featureflag/B*'))).toBe(true);
+    await root.dispose();
+  });
+
+  it('prefixes every name of a comma list with the flag marker, leaving escaped commas alone', () => {
+    expect(normalizeFeatureFlagSelectors({ selectors: [{ keyFilter: 'A, B\\,C*' }] })).toEqual([
+      { kind: 'keyValues', keyFilter: '.appconfig.featureflag/A,.appconfig.featureflag/B\\,C*', labelFilter: '\0', tagFilters: [], featureFlags: true },
+    ]);
+    expect(normalizeFeatureFlagSelectors(false)).toEqual([]);
+    expect(normalizeFeatureFlagSelectors(true)).toMatchObject([{ keyFilter: '.appconfig.featureflag/*', labelFilter: '\0' }]);
+  });
+
+  it('keeps raw parameter numbers, skips a null id and names the setting in format errors', () => {
+    expect(featureFlagEntries({ key: '.appconfig.featureflag/x', value: '{"id":null,"enabled":true}' }, 'store')).toEqual([]);
+    expect(
+      featureFlagEntries(
+        { key: '.appconfig.featureflag/P', value: '{"id":"P","enabled":true,"conditions":{"client_filters":[{"name":"Pct","parameters":{"Value":12.50}}]}}' },
+        'store',
+      ),
+    ).toEqual([
+      { key: 'FeatureManagement:P:EnabledFor:0:Name', value: 'Pct' },
+      { key: 'FeatureManagement:P:EnabledFor:0:Parameters:Value', value: '12.50' },
+    ]);
+    const bad = () => featureFlagEntries({ key: '.appconfig.featureflag/Bad', label: 'dev', value: '{"id":"Bad","enabled":"yes"}' }, 'store');
+    expect(bad).toThrow(ConfigurationParseError);
+    expect(bad).toThrow(/'enabled'.*\.appconfig\.featureflag\/Bad' 'dev'/);
+    expect(() => featureFlagEntries({ key: '.appconfig.featureflag/J', value: '{oops' }, 'store')).toThrow(/not valid JSON/);
+  });
+});
+
+describe('a .appconfig.featureflag/ key without the feature-flag content type', () => {
+  it('is an ordinary key-value (JSON flattened, text kept), as the JS provider decides; the content type makes a flag', async () => {
+    const store = await startAppConfigurationEmulator();
+    try {
+      store.replaceAll([
+        { key: '.appconfig.featureflag/Json', contentType: 'application/json', value: '{"enabled":true,"n":[1,2]}' },
+        { key: '.appconfig.featureflag/Text', value: 'plain' },
+        // The media type decides, parameters aside (.NET compares it without them).
+        { key: '.appconfig.featureflag/NoCharset', contentType: 'application/vnd.microsoft.appconfig.ff+json', value: JSON.stringify({ id: 'NoCharset', enabled: true }) },
+        featureFlag({ id: 'Real', enabled: false }),
+      ]);
+      const { root } = await buildRoot(hmacOptions(store, { featureFlags: true }));
+      expect(flat(root)).toEqual({
+        '.appconfig.featureflag/Json:enabled': 'True',
+        '.appconfig.featureflag/Json:n:0': '1',
+        '.appconfig.featureflag/Json:n:1': '2',
+        '.appconfig.featureflag/Text': 'plain',
+        'FeatureManagement:NoCharset': 'True',
+        'FeatureManagement:Real': 'False',
+      });
+      await root.dispose();
+    } finally {
+      await store.close();
+    }
+  });
+});
