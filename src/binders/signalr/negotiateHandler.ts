@@ -49,7 +49,11 @@ const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Requested-With, X-Signal
 /** Express strips a mount path from `req.url` (`app.use('/chat/negotiate', h)` sees `/`); `originalUrl` keeps it. */
 function isNegotiatePath(req: IncomingMessage): boolean {
   const url = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl;
-  const path = (typeof url === 'string' ? url : (req.url ?? '/')).split('?', 1)[0]!.replace(/\/+$/, '');
+  const full = typeof url === 'string' ? url : (req.url ?? '/');
+  const query = full.indexOf('?');
+  let end = query < 0 ? full.length : query;
+  while (end > 0 && full.charCodeAt(end - 1) === 47 /* '/' */) end--;
+  const path = full.slice(0, end);
   return path === 'negotiate' || path.endsWith('/negotiate');
 }
 
@@ -66,13 +70,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(text)),
-    // A token is in the answer: no cache may keep it.
-    'cache-control': 'no-store',
-  });
+  // Set on the object already made, rather than spread into a new one: this runs once per negotiation.
+  headers['content-type'] = 'application/json; charset=utf-8';
+  headers['content-length'] = String(Buffer.byteLength(text));
+  // A token is in the answer: no cache may keep it.
+  headers['cache-control'] = 'no-store';
+  res.writeHead(status, headers);
   res.end(text);
 }
 
@@ -111,18 +114,20 @@ export function createNegotiateHandler(negotiate: Negotiate, hub: string, option
 
     let userId: string | undefined | null;
     try {
-      userId = options.userId ? await options.userId(req) : undefined;
+      // Awaited only when it is a promise: a negotiation is a hot path, and each await is a turn of the loop.
+      const found = options.userId?.(req);
+      userId = found instanceof Promise ? await found : found;
     } catch {
       return sendJson(res, 401, { error: 'Unauthorized.', code: 'UNAUTHORIZED' }, cors);
     }
     try {
-      const claims = options.claims ? await options.claims(req) : undefined;
-      const answer = await negotiate(hub, {
-        ...(userId !== undefined && userId !== null ? { userId } : {}),
-        ...(claims !== undefined ? { claims } : {}),
-        ...(options.lifetimeMs !== undefined ? { lifetimeMs: options.lifetimeMs } : {}),
-        request: req,
-      });
+      const claimed = options.claims?.(req);
+      const claims = claimed instanceof Promise ? await claimed : claimed;
+      const request: Parameters<Negotiate>[1] = { request: req };
+      if (userId !== undefined && userId !== null) request.userId = userId;
+      if (claims !== undefined) request.claims = claims;
+      if (options.lifetimeMs !== undefined) request.lifetimeMs = options.lifetimeMs;
+      const answer = await negotiate(hub, request);
       return sendJson(res, 200, { url: answer.url, accessToken: answer.accessToken }, cors);
     } catch (err) {
       options.onError?.(err, req);

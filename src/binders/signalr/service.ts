@@ -42,7 +42,7 @@ import {
   SignalRDisposedError,
   SignalRRouterError,
 } from './serviceErrors.js';
-import { negotiate as negotiateWith, type NegotiateResponse } from './tokens.js';
+import { negotiate as negotiateWith, type NegotiateOptions, type NegotiateResponse } from './tokens.js';
 
 export interface SignalRServiceOptions {
   /** For identity-based endpoints: the credential Microsoft Entra tokens come from (default: the endpoint's own, from `credentialFor`). */
@@ -275,7 +275,17 @@ class Service implements SignalRService {
     return hit;
   }
 
-  async negotiate(hub: string, options: ServiceNegotiateOptions = {}): Promise<NegotiateResponse> {
+  negotiate(hub: string, options: ServiceNegotiateOptions = {}): Promise<NegotiateResponse> {
+    // Not async: the token's own promise is returned as it is (one promise per negotiation, not two);
+    // a bad argument still rejects rather than throws.
+    try {
+      return this.#negotiate(hub, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #negotiate(hub: string, options: ServiceNegotiateOptions): Promise<NegotiateResponse> {
     this.#assertLive();
     checkHubName(hub);
     if (options.userId !== undefined) checkUserId(options.userId);
@@ -287,21 +297,26 @@ class Service implements SignalRService {
       lifetime = options.lifetimeMs / 1000;
     }
     const set = this.#runtimes;
-    const context: NegotiateContext = {
-      hub,
-      ...(options.userId !== undefined ? { userId: options.userId } : {}),
-      ...(options.claims !== undefined ? { claims: options.claims } : {}),
-      ...(options.request !== undefined ? { request: options.request } : {}),
-    };
     const custom = this.#options.router?.negotiate;
-    const chosen = custom ? this.#resolve(custom.call(this.#options.router, set, context), set, 'negotiate()') : (defaultNegotiateEndpoint(set, this.#options.random) as EndpointRuntime);
-    const tokenOptions = {
-      ...(options.userId !== undefined ? { userId: options.userId } : {}),
-      ...(options.claims !== undefined ? { claims: options.claims } : {}),
-      ...(lifetime !== undefined ? { lifetime } : {}),
-      ...(this.#options.credential ? { credential: this.#options.credential } : {}),
-      ...(this.#options.agent ? { agent: this.#options.agent } : {}),
-    };
+    let chosen: EndpointRuntime;
+    if (custom) {
+      const context: NegotiateContext = {
+        hub,
+        ...(options.userId !== undefined ? { userId: options.userId } : {}),
+        ...(options.claims !== undefined ? { claims: options.claims } : {}),
+        ...(options.request !== undefined ? { request: options.request } : {}),
+      };
+      chosen = this.#resolve(custom.call(this.#options.router, set, context), set, 'negotiate()');
+    } else {
+      chosen = defaultNegotiateEndpoint(set, this.#options.random) as EndpointRuntime;
+    }
+    // Built field by field: this runs once per negotiation.
+    const tokenOptions: NegotiateOptions = {};
+    if (options.userId !== undefined) tokenOptions.userId = options.userId;
+    if (options.claims !== undefined) tokenOptions.claims = options.claims;
+    if (lifetime !== undefined) tokenOptions.lifetime = lifetime;
+    if (this.#options.credential) tokenOptions.credential = this.#options.credential;
+    if (this.#options.agent) tokenOptions.agent = this.#options.agent;
     return negotiateWith(chosen.serviceEndpoint, hub, tokenOptions);
   }
 

@@ -63,9 +63,27 @@ function connectionOf(target: TokenTarget): SignalRConnection {
   );
 }
 
-/** A compact JWS (RFC 7515) over the JSON header and claims, HMAC-signed with the UTF-8 bytes of `key`. */
-function signJwt(header: Readonly<Record<string, unknown>>, claims: Readonly<Record<string, unknown>>, key: string, algorithm: 'HS256' | 'HS512'): string {
-  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+/**
+ * The encoded header, remembered: an endpoint signs every token with the same one (`alg`, `typ`, and
+ * `kid` for an Entra key), so it is encoded once per key id rather than once per negotiation. Kept
+ * small: keys rotate rarely, and the cache starts over when it fills.
+ */
+const headerCache = new Map<string, string>();
+function encodedHeader(algorithm: 'HS256' | 'HS512', kid: string | undefined): string {
+  const cacheKey = kid === undefined ? algorithm : `${algorithm} ${kid}`;
+  let encoded = headerCache.get(cacheKey);
+  if (encoded === undefined) {
+    if (headerCache.size >= 64) headerCache.clear();
+    const header = kid !== undefined ? { alg: algorithm, typ: 'JWT', kid } : { alg: algorithm, typ: 'JWT' };
+    encoded = Buffer.from(JSON.stringify(header)).toString('base64url');
+    headerCache.set(cacheKey, encoded);
+  }
+  return encoded;
+}
+
+/** A compact JWS (RFC 7515) with header `{ alg, typ: 'JWT'[, kid] }`, HMAC-signed with the UTF-8 bytes of `key`. */
+function signJwt(algorithm: 'HS256' | 'HS512', kid: string | undefined, claims: Readonly<Record<string, unknown>>, key: string): string {
+  const input = `${encodedHeader(algorithm, kid)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
   const signature = createHmac(algorithm === 'HS512' ? 'sha512' : 'sha256', key).update(input).digest('base64url');
   return `${input}.${signature}`;
 }
@@ -91,6 +109,8 @@ function clientPath(hub: string, applicationName?: string): string {
 
 /** The claims in the SDK's order: user id, the user's claims (renamed where they clash), then the registered ones. */
 function buildClaims(options: AccessTokenOptions): Record<string, unknown> {
+  // The common negotiation: a user id and nothing else.
+  if (options.claims === undefined) return options.userId !== undefined ? { [USER_ID_CLAIM]: options.userId } : {};
   const out: Record<string, unknown> = Object.create(null);
   const add = (name: string, value: string) => {
     const prev = out[name];
@@ -123,8 +143,7 @@ function signToken(audience: string, signing: SignalRSigningKey, options: Access
   claims.iat = now;
   claims.iss = TOKEN_ISSUER;
   claims.aud = audience;
-  const header = signing.kid !== undefined ? { alg: algorithm, typ: 'JWT', kid: signing.kid } : { alg: algorithm, typ: 'JWT' };
-  const token = signJwt(header, claims, signing.key, algorithm);
+  const token = signJwt(algorithm, signing.kid, claims, signing.key);
   if (token.length > MAX_TOKEN_LENGTH) throw new SignalRAuthError('AccessToken must not be longer than 4K.');
   return token;
 }
