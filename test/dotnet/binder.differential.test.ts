@@ -20,6 +20,13 @@ const defaults = () => ({
   Labels: dictionaryOf(''),
   Nested: { Name: '', Value: 0 },
   Items: [{ Name: '', Value: 0 }],
+  // `AccessMode Mode`: no enum type in a defaults object, a string holding the first member's name.
+  Mode: 'Off',
+  // `int Count`: a number default (JavaScript has one number type).
+  Count: 0,
+  // `int? Retries` and `bool? Enabled`: a null default, the one nullable default there is.
+  Retries: null,
+  Enabled: null,
 });
 
 interface BinderAnswer {
@@ -70,6 +77,10 @@ export async function ours(c: BinderCase): Promise<BinderAnswer> {
         Labels: labels,
         Nested: { Name: b.Nested.Name, Value: num(b.Nested.Value) },
         Items: b.Items.map((i) => ({ Name: i.Name, Value: num(i.Value) })),
+        Mode: b.Mode,
+        Count: num(b.Count),
+        Retries: b.Retries,
+        Enabled: b.Enabled,
       },
     };
   } catch (err) {

@@ -269,6 +269,63 @@ export const DELIBERATE: readonly DeliberateDifference[] = [
     },
   },
   {
+    id: 'bind-enum-as-string',
+    area: 'binder',
+    title: 'An enum property is a string default: the text binds as written',
+    dotnet: "an enum (`AccessMode Mode`) takes a member name in any case (`readwrite` → `ReadWrite`), any integer (`1` → `ReadOnly`, `7` → `7`) or `Off, ReadOnly`; `\"\"` and other names are a conversion error",
+    ours: "a defaults object has no enum type: the default `'Off'` is a string, so any text binds as written (`readwrite`, `1`, `Read-Only`)",
+    reason: 'TypeScript types are erased, so a default value cannot carry a list of members; a convict schema (`format: [...]`) or a Standard Schema enum checks the member instead',
+    normalize: (c, theirs, ours) => {
+      const text = (c as { pairs: Array<[string, string | null]> }).pairs.find(([k]) => k.toLowerCase() === 's:mode')?.[1];
+      if (text == null) return theirs;
+      const t = theirs as { error?: string };
+      const o = ours as { value?: Record<string, unknown> };
+      // .NET stops at that key; ours goes on, so its answer is the value or a later key's error.
+      if (t.error === 'convert:s:mode') return ours;
+      return withValue(theirs, ours, (tv, ov) => {
+        if (ov.Mode === text && o.value) tv.Mode = ov.Mode;
+      });
+    },
+  },
+  {
+    id: 'bind-int-is-number',
+    area: 'binder',
+    title: 'An `int` property is a number default: fractions, exponents and values past 32 bits bind; hex does not',
+    dotnet: "`int` reads an optional sign and digits within ±2³¹, or hex after `0x`/`&h`/`#` (`0x10` → 16): `1.5`, `1e3` and `2147483648` are conversion errors",
+    ours: 'a number default reads any decimal number (`1.5`, `1000` from `1e3`, `2147483648`) and refuses hex (`0x10`), as for every number default',
+    reason: 'JavaScript has one number type; check integers and ranges with a schema (`format: \'int\'`, `format: \'port\'`, `z.number().int()`)',
+    normalize: (c, theirs, ours) => {
+      const text = (c as { pairs: Array<[string, string | null]> }).pairs.find(([k]) => k.toLowerCase() === 's:count')?.[1];
+      const t = theirs as { error?: string };
+      const o = ours as { value?: Record<string, unknown> };
+      const decimal = text != null && /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text.trim());
+      if (t.error === 'convert:s:count' && decimal && (!o.value || o.value.Count === Number(text.trim()))) return ours;
+      // Hex .NET read; ours refuses it, and stops there.
+      const hex = text != null && /^\s*(?:0x|&h|#)[0-9a-f]+\s*$/i.test(text);
+      if (hex && (ours as { error?: string }).error === 'convert:s:count') return ours;
+      return theirs;
+    },
+  },
+  {
+    id: 'bind-nullable-value-type',
+    area: 'binder',
+    title: '`int?` and `bool?` properties are `null` defaults: the text binds as a string',
+    dotnet: '`int? Retries` / `bool? Enabled` convert the text (`5` → 5, `TRUE` → true), read `""` as null, and fail on anything else (`x`, `1.5`, `yes`)',
+    ours: 'a `null` default is a nullable string (`string | null`): the text binds as written, `""` included',
+    reason: 'a `null` default carries no type to convert to; a nullable number or boolean is declared with a schema (`z.number().int().nullable()`, convict `nullable: true`)',
+    normalize: (c, theirs, ours) => {
+      const pairs = (c as { pairs: Array<[string, string | null]> }).pairs;
+      const t = theirs as { error?: string };
+      const o = ours as { value?: Record<string, unknown> };
+      const texts = Object.fromEntries(['Retries', 'Enabled'].map((f) => [f, pairs.find(([k]) => k.toLowerCase() === `s:${f.toLowerCase()}`)?.[1]]));
+      const stopped = ['Retries', 'Enabled'].some((f) => texts[f] != null && t.error === `convert:s:${f.toLowerCase()}`);
+      if (stopped && (!o.value || ['Retries', 'Enabled'].every((f) => texts[f] == null || o.value![f] === texts[f]))) return ours;
+      return withValue(theirs, ours, (tv, ov) => {
+        for (const f of ['Retries', 'Enabled']) if (texts[f] != null && ov[f] === texts[f]) tv[f] = ov[f];
+      });
+    },
+  },
+  {
     id: 'signalr-version-not-echoed',
     area: 'signalr',
     title: 'An invalid `Version` that does not look like a version is not echoed in SignalR errors',
@@ -331,8 +388,11 @@ export const DELIBERATE: readonly DeliberateDifference[] = [
     reason: 'a credential that cannot work should fail where the key is named, not at the first message sent',
     explains: (c, theirs, ours) =>
       /^Connection string missing required properties (clientId|tenantId|clientSecret or clientCert)\.$/.test((ours as { error?: string }).error ?? '') &&
-      // .NET accepts the empty value, or misses the next property along its own path.
-      ((theirs as { error?: string }).error === undefined || (theirs as { error: string }).error.startsWith('Connection string missing required properties')) &&
+      // .NET accepts the empty value, misses the next property along its own path, or (an empty
+      // TenantId with a certificate) has the credential's constructor refuse the tenant id.
+      ((theirs as { error?: string }).error === undefined ||
+        (theirs as { error: string }).error.startsWith('Connection string missing required properties') ||
+        (theirs as { error: string }).error.startsWith('Invalid tenant id provided')) &&
       /(^|;)\s*(clientid|tenantid|clientsecret|clientcert)\s*=\s*(;|$)/i.test((c as { text: string }).text),
   },
   {
@@ -387,6 +447,24 @@ export const DELIBERATE: readonly DeliberateDifference[] = [
     ours:
       '`parseStackExchangeConfiguration` accepts it as .NET does; `parseRedisConnectionString`/`getRedisSettings` reject it with a `RedisConnectionStringError`',
     reason: 'settings without a host cannot connect; saying so at start-up names the key that is wrong',
+  },
+  {
+    id: 'redis-tostring-unknown-command',
+    area: 'redis',
+    title: '`formatStackExchangeConfiguration` writes back `$NAME=` entries for command names StackExchange.Redis does not know',
+    dotnet: '`ConfigurationOptions.Parse` drops `$NAME=` for a name that is not a `RedisCommand`, so `ToString()` never writes it',
+    ours: 'the entry is kept in `commandMap` (readme-10) and written back, upper case, after the known ones in name order',
+    reason: 'without copying the library\'s command list we cannot tell a new command from a typo; writing it back loses nothing',
+    normalize: (_c, theirs, ours) => {
+      const t = theirs as { asString?: string; asStringWithPassword?: string };
+      const o = ours as { asString?: string; asStringWithPassword?: string };
+      if (t.asString === undefined || o.asString === undefined) return theirs;
+      const theirNames = new Set([...t.asString.matchAll(/(?:^|,)\$([^=,]+)=/g)].map((m) => m[1]));
+      // Ours without the `$NAME=` parts .NET did not write: then both must be equal.
+      const strip = (s: string) => s.split(',').filter((p) => !/^\$[A-Za-z0-9_]+=/.test(p) || theirNames.has(p.slice(1, p.indexOf('=')))).join(',');
+      if (strip(o.asString) !== t.asString || strip(o.asStringWithPassword ?? '') !== (t.asStringWithPassword ?? '')) return theirs;
+      return { ...t, asString: o.asString, asStringWithPassword: o.asStringWithPassword };
+    },
   },
   // Earlier decisions, listed in the README before this table existed; asserted on our side by the
   // tests of their modules (not yet against the oracle).

@@ -1,6 +1,7 @@
 import { parseStackExchangeConfiguration } from '../../src/binders/redis/stackExchange.js';
+import { formatStackExchangeConfiguration } from '../../src/binders/redis/format.js';
 import { REDIS_PASSWORDS, redisCase, type RedisCase } from './generators/redis.js';
-import { differentialSuite, type AreaSpec } from './harness.js';
+import { differentialSuite, redact, type AreaSpec } from './harness.js';
 import type { OracleAnswer } from './oracle.js';
 
 
@@ -21,6 +22,9 @@ interface RedisAnswer {
   allowAdmin?: boolean;
   /** Each option the string writes, as parsed (the last occurrence wins). */
   written?: Record<string, unknown>;
+  /** `ToString()` (password as `*****`) and `ToString(includePassword: true)` with the password replaced by `<secret>` (the oracle masks it; ours is redacted from the known passwords). */
+  asString?: string;
+  asStringWithPassword?: string;
 }
 
 /** The keywords a configuration string writes, canonical spelling (as our parser names them). */
@@ -52,6 +56,8 @@ export function theirs(a: OracleAnswer, c: RedisCase): RedisAnswer {
     asyncTimeout: pick.asyncTimeout,
     allowAdmin: pick.allowAdmin,
     written: Object.fromEntries(writtenKeywords(c.text).map((k) => [k, (a.options as Record<string, unknown>)[k] ?? null])),
+    asString: (a as unknown as { toString: string }).toString,
+    asStringWithPassword: (a as unknown as { toStringWithPassword: string }).toStringWithPassword,
   };
 }
 
@@ -82,6 +88,9 @@ export function ours(c: RedisCase): RedisAnswer {
       asyncTimeout: (opt('asyncTimeout') as number | null) ?? ((opt('syncTimeout') as number | null) ?? 5000),
       allowAdmin: (opt('allowAdmin') as boolean | null) ?? false,
       written: Object.fromEntries(writtenKeywords(c.text).map((k) => [k, ourOption(k, p.options[k])])),
+      asString: formatStackExchangeConfiguration(p),
+      // Redacted as the oracle redacts its answer, so the password never reaches a failure message.
+      asStringWithPassword: redact(formatStackExchangeConfiguration(p, { includePassword: true }), REDIS_PASSWORDS),
     };
   } catch (err) {
     return { error: errorOf((err as Error).message) };

@@ -10,6 +10,7 @@ import { ConfigurationBuilder } from '../../src/builder.js';
 import { compareKeys } from '../../src/core/path.js';
 import { ConfigurationFileNotFoundError, DuplicateKeyError } from '../../src/core/errors.js';
 import { parseStackExchangeConfiguration } from '../../src/binders/redis/stackExchange.js';
+import { formatStackExchangeConfiguration } from '../../src/binders/redis/format.js';
 import { dictionaryOf } from '../../src/binding/bind.js';
 import { parseSignalRConnectionString } from '../../src/binders/signalr/connectionString.js';
 import { SignalRConnectionStringError } from '../../src/binders/signalr/errors.js';
@@ -72,6 +73,27 @@ describe('differential regressions', () => {
     const theirs = await dotnet({ area: 'config', layers: [{ kind: 'json', path: file }, { kind: 'keyPerFile', directory: missing, optional: false }], sections: [], lookups: [] });
     if (theirs) expect(theirs.error).toMatchObject({ type: 'DirectoryNotFoundException' });
     expect(() => new ConfigurationBuilder().addJsonFile(file).addKeyPerFile(missing)).toThrow(ConfigurationFileNotFoundError);
+  });
+
+  it('writes ToString() as StackExchange.Redis does: order, spelling, endpoints, flags, password hidden unless asked', async () => {
+    const secret = 'pw-7f3a9c1e5b';
+    const text = `h,[::1]:6379,2001:db8::1,!/tmp/redis.sock,host:0,ssl=true,password=${secret},name= ,sslProtocols=tls12|tls13,version=6,proxy=7,$SET=x,$GET =y,tunnel=http://[::1]:81`;
+    const expected = 'h,[::1]:6379,2001:db8::1,!/tmp/redis.sock,host,version=6.0,password=*****,ssl=True,sslProtocols=Tls12| Tls13,proxy=7,tunnel=http:[::1]:81,$SET=X';
+    const theirs = await dotnet({ area: 'redis', text, secrets: [secret] });
+    if (theirs) expect((theirs as unknown as { toString: string }).toString).toBe(expected);
+    const parsed = parseStackExchangeConfiguration(text);
+    expect(formatStackExchangeConfiguration(parsed)).toBe(expected);
+    // The password itself only when asked; checked without ever printing it.
+    expect(formatStackExchangeConfiguration(parsed, { includePassword: true }).includes(`password=${secret},`)).toBe(true);
+    expect(formatStackExchangeConfiguration(parsed).includes(secret)).toBe(false);
+  });
+
+  it('updates a command-map entry written again in another case, as its case-insensitive dictionary does', async () => {
+    const text = 'h,$get=a,$GET=b,$Get=c';
+    const theirs = await dotnet({ area: 'redis', text });
+    if (theirs) expect((theirs as unknown as { toString: string }).toString).toBe('h,$GET=C');
+    expect(parseStackExchangeConfiguration(text).commandMap).toEqual({ get: 'c' });
+    expect(formatStackExchangeConfiguration(parseStackExchangeConfiguration(text))).toBe('h,$GET=C');
   });
 
   it('counts a repeated Unix socket endpoint once, as StackExchange.Redis does', async () => {

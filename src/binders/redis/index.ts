@@ -4,6 +4,8 @@ export { parseRedisConnectionString } from './connectionString.js';
 export type { ParseRedisConnectionStringOptions } from './connectionString.js';
 export { parseStackExchangeConfiguration } from './stackExchange.js';
 export type { StackExchangeConfiguration, StackExchangeEndpoint } from './stackExchange.js';
+export { formatStackExchangeConfiguration } from './format.js';
+export type { FormatStackExchangeOptions } from './format.js';
 export { parseRedisUrl } from './url.js';
 export type { ParsedRedisUrl } from './url.js';
 export { getRedisSettings, findRedisSettings } from './settings.js';

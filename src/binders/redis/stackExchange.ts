@@ -283,7 +283,10 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
     if (!known) {
       if (key.startsWith('$')) {
         // A command-map entry: StackExchange.Redis silently skips command names it does not know.
-        commandMap[option.slice(1, idx)] = value;
+        // .NET keeps them in a case-insensitive dictionary: a later `$get=` updates an earlier `$GET=`.
+        const name = option.slice(1, idx);
+        const existing = Object.keys(commandMap).find((k) => k.toLowerCase() === name.toLowerCase());
+        commandMap[existing ?? name] = value;
       } else if (!opts.ignoreUnknown) {
         // A "keyword" that is really a mistyped URL (`rediss://:pw@host`) or a pasted secret must
         // not reach the message: only something shaped like a keyword is echoed.

@@ -9,6 +9,8 @@ const number = fc.constantFrom('0', '1', '-2.5', ' 3 ', '1e3', '1E-2', '.5', '5.
 const bool = fc.constantFrom('true', 'False', 'TRUE', ' true ', 'yes', '1', '', 'tru');
 const date = fc.constantFrom('2024-02-29T10:00:00Z', '2024-02-29T10:00:00+02:00', '2024-02-29T10:00:00.123Z', '2023-02-30T00:00:00Z', 'x', '');
 const link = fc.constantFrom('https://contoso.com/a', 'http://localhost:8080', 'HTTPS://CONTOSO.COM', 'https://contoso.com/a b', '', 'api/v1', '/relative');
+const mode = fc.constantFrom('Off', 'ReadOnly', 'ReadWrite', 'readwrite', 'READONLY', ' ReadOnly ', '1', '2', '7', '-1', '', 'Off, ReadOnly', 'Read-Only', 'Unknown');
+const int = fc.constantFrom('0', '42', ' 3 ', '+7', '-1', '1.5', '1e3', '2147483647', '2147483648', '-2147483649', '', 'x', '0x10', '&h1F', '#10');
 const text = fc.constantFrom('', 'v', 'V', ' spaced ', 'é', '😀');
 
 const pair: fc.Arbitrary<[string, string | null]> = fc.oneof(
@@ -24,7 +26,11 @@ const pair: fc.Arbitrary<[string, string | null]> = fc.oneof(
   fc.tuple(fc.tuple(anyCase('Labels'), fc.constantFrom('a', 'A', 'b', 'key:sub')).map(([a, b]) => `${a}:${b}`), fc.option(text, { freq: 6 })),
   fc.tuple(fc.tuple(anyCase('Nested'), fc.constantFrom('Name', 'value', 'Other')).map(([a, b]) => `${a}:${b}`), number),
   fc.tuple(fc.tuple(anyCase('Items'), index, fc.constantFrom('Name', 'Value')).map(([a, b, d]) => `${a}:${b}:${d}`), number),
-  fc.tuple(fc.constantFrom('Unknown', 'Str:Child', 'Flag:x'), fc.constant('1')),
+  fc.tuple(anyCase('Mode'), fc.option(mode, { freq: 6 })),
+  fc.tuple(anyCase('Count'), int),
+  fc.tuple(anyCase('Retries'), fc.option(int, { freq: 6 })),
+  fc.tuple(anyCase('Enabled'), fc.option(bool, { freq: 6 })),
+  fc.tuple(fc.constantFrom('Unknown', 'Str:Child', 'Flag:x', 'Mode:x'), fc.constant('1')),
 );
 
 export interface BinderCase {

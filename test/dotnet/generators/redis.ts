@@ -32,14 +32,18 @@ const option = fc.oneof(
   fc.tuple(fc.constantFrom('unknownOption', 'sslx', 'Timeout', 'database'), fc.constantFrom('1', '')),
   // A mistyped URL whose password ends up in the keyword position.
   fc.tuple(fc.constantFrom(`rediss://:${REDIS_PASSWORDS[0]}@contoso.redis.cache.windows.net:6380/0?x`, `user:${REDIS_PASSWORDS[1]}`), fc.constant('1')),
-  fc.tuple(fc.constantFrom('$GET', '$SET', '$INFO'), fc.constantFrom('', 'get2')),
+  fc.tuple(fc.constantFrom('$GET', '$SET', '$INFO', '$get', '$Info', '$NOTACOMMAND'), fc.constantFrom('', 'get2', 'GET', 'info')),
+  fc.tuple(anyCase('sentinelPassword'), fc.constantFrom(...REDIS_PASSWORDS.filter((p) => !p.includes(',')), '')),
+  fc.tuple(fc.constantFrom('sentinelUser', 'configChannel', 'CONFIGCHANNEL'), fc.constantFrom('', 'app', '__Booksleeve_MasterChanged')),
+  fc.tuple(anyCase('tcpKeepAlive'), bool),
+  fc.tuple(anyCase('tunnel'), fc.constantFrom('http:proxy:8080', 'http://proxy.contoso.com', 'http://10.0.0.1:3128', 'http://[::1]:81', '')),
   fc.tuple(fc.constantFrom('responseTimeout', 'writeBuffer'), int),
   fc.tuple(fc.constantFrom('keepAlive', 'configCheckSeconds', 'connectRetry', 'KEEPALIVE'), int),
   fc.tuple(fc.constantFrom('resolveDns', 'checkCertificateRevocation', 'highIntegrity', 'setlib', 'SETLIB'), bool),
   fc.tuple(fc.constantFrom('serviceName', 'channelPrefix', 'tiebreaker', 'TieBreaker'), fc.constantFrom('', 'mymaster', 'app:', ':x')),
   fc.tuple(anyCase('proxy'), fc.constantFrom('None', 'twemproxy', 'ENVOYPROXY', '1', '7', 'x', '')),
   fc.tuple(anyCase('version'), fc.constantFrom('6', '6.0', '7.2.4', '4.0.0.1', '1.2.3.4.5', '-1', 'x', '', ' 6.2 ')),
-  fc.tuple(anyCase('sslProtocols'), fc.constantFrom('Tls12', 'tls12|tls13', 'Tls12|3072', '3072', 'x', '', 'None')),
+  fc.tuple(anyCase('sslProtocols'), fc.constantFrom('Tls12', 'tls12|tls13', 'Tls12|3072', '3072', 'x', '', 'None', '0', '240', '3327', '-1', 'Default|Tls13', 'ssl3|tls', '12288')),
   fc.tuple(anyCase('protocol'), fc.constantFrom('resp2', 'RESP3', '2', '3', '4', 'x', '')),
 );
 const part = fc.oneof(

@@ -10,6 +10,14 @@ public class BoundNested
     public double Value { get; set; }
 }
 
+/// <summary>An enum as teams declare them for a mode setting.</summary>
+public enum AccessMode
+{
+    Off,
+    ReadOnly,
+    ReadWrite,
+}
+
 /// <summary>The fixed typed class of the binder area; <c>test/dotnet/binder.differential.test.ts</c> holds the same shape as defaults.</summary>
 public class BoundSettings
 {
@@ -25,6 +33,10 @@ public class BoundSettings
     public Dictionary<string, string> Labels { get; set; } = new();
     public BoundNested Nested { get; set; } = new();
     public List<BoundNested> Items { get; set; } = [new BoundNested()];
+    public AccessMode Mode { get; set; }
+    public int Count { get; set; }
+    public int? Retries { get; set; }
+    public bool? Enabled { get; set; }
 }
 
 /// <summary>Microsoft.Extensions.Configuration.Binder: <c>Bind(instance)</c>, optionally with ErrorOnUnknownConfiguration.</summary>
@@ -68,6 +80,10 @@ static class BinderArea
             ["Labels"] = labels,
             ["Nested"] = Nested(s.Nested),
             ["Items"] = new JsonArray(s.Items.Select(i => (JsonNode?)Nested(i)).ToArray()),
+            ["Mode"] = s.Mode.ToString(),
+            ["Count"] = s.Count,
+            ["Retries"] = s.Retries,
+            ["Enabled"] = s.Enabled,
         };
     }
 }

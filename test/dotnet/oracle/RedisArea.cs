@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using StackExchange.Redis;
 
 namespace Oracle;
@@ -45,6 +46,8 @@ static class RedisArea
             ["clientName"] = o.ClientName,
             ["sslHost"] = o.SslHost,
             ["toString"] = o.ToString(includePassword: false),
+            // With the password, its value replaced here (a password never leaves this process, declared or not).
+            ["toStringWithPassword"] = Regex.Replace(o.ToString(includePassword: true), "(^|,)(password|sentinelPassword)=[^,]*", "$1$2=<secret>"),
             // Options compared only where the string writes them (their defaults depend on the host).
             ["options"] = new JsonObject
             {
