@@ -402,6 +402,9 @@ describe('the example app walkthrough (npm start)', () => {
     expect(stdout).toMatch(/via {3}Key Vault reference https:\/\/orders-fixture-kv\.vault\.azure\.net:\d+\/secrets\/Payments-ApiKey in env Payments__ApiKey/);
     // The committed .env.local of the example is a layer of its own.
     expect(stdout).toMatch(/LayeredConfig=Trace \(DotenvConfigurationProvider for '.*\.env\.local'/);
+    // The zod schema of the example validates the tree and converts its strings.
+    expect(stdout).toContain('Redis.Port = 6379 (number), Redis.Ssl = false (boolean)');
+    expect(stdout).toMatch(/^Service = \{"Name":"orders-local","Port":5000,"Enabled":true,/m);
     expect(stdout).not.toContain('walkthrough-payments-api-key-5e1a');
   }, 60_000);
 });
