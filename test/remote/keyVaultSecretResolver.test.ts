@@ -42,6 +42,9 @@ describe('parseKeyVaultSecretId', () => {
     ['https://my.vault.azure.net/secrets/a/b/c', /secrets/],
     ['https://my.vault.azure.net/secrets/bad_name', /name/],
     ['https://my.vault.azure.net/secrets/a?x=1', /query/],
+    // A malformed %-escape: a typed error, not decodeURIComponent's URIError.
+    ['https://my.vault.azure.net/secrets/a%E0%A4%A', /malformed %-escape/],
+    ['https://my.vault.azure.net/secrets/a/%ZZ', /malformed %-escape/],
   ])('rejects %s', (id, why) => {
     expect(() => parseKeyVaultSecretId(id)).toThrowError(why);
     expect(() => parseKeyVaultSecretId(id)).toThrowError(expect.objectContaining({ code: 'KEY_VAULT_SECRET_ID' }));

@@ -60,9 +60,17 @@ export function parseKeyVaultSecretId(secretId: string): KeyVaultSecretId {
   if (segments[0] !== '' || segments.length < 3 || segments.length > 4 || segments[1]?.toLowerCase() !== 'secrets') {
     fail("expected https://<vault>/secrets/<name>[/<version>].");
   }
-  const name = decodeURIComponent(segments[2] ?? '');
+  // A malformed %-escape is a bad identifier, not a URIError from deep inside.
+  const decoded = (segment: string): string => {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return fail('it has a malformed %-escape.');
+    }
+  };
+  const name = decoded(segments[2] ?? '');
   if (!NAME.test(name)) fail('the secret name must be 1-127 letters, digits or dashes.');
-  const version = segments[3] ? decodeURIComponent(segments[3]) : undefined;
+  const version = segments[3] ? decoded(segments[3]) : undefined;
   if (version !== undefined && !/^[0-9a-zA-Z]+$/.test(version)) fail('the version must be letters and digits.');
   return { vaultUrl: url.origin, name, ...(version ? { version } : {}) };
 }
