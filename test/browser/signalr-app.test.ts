@@ -1,6 +1,6 @@
 /**
  * One end-to-end run in a real headless Chromium (Debian's package, installed by
- * test/support/ensure-chromium.sh in `pretest`), driven by playwright-core: the example app of
+ * test/support/ensure-packages.sh in `pretest`), driven by playwright-core: the example app of
  * fixtures/signalr-app serves a page on https://localhost:<port> that loads the
  * @microsoft/signalr browser bundle, negotiates through `negotiateHandler` on another origin
  * (https://127.0.0.1:<port>: CORS preflight, credentials), follows the redirect to the service
@@ -35,7 +35,7 @@ describe('the browser client against the app server', () => {
   const sockets: string[] = [];
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: test/support/ensure-chromium.sh installs it (npm test runs it first)`).toBe(true);
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: test/support/ensure-packages.sh installs it (npm test runs it first)`).toBe(true);
     example = await startExample({
       onRequest: (req: http.IncomingMessage) =>
         apiRequests.push({ method: req.method ?? '', url: req.url ?? '', ...(typeof req.headers.origin === 'string' ? { origin: req.headers.origin } : {}) }),
