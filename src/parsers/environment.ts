@@ -41,6 +41,12 @@ function startsWithIgnoreCase(text: string, prefix: string): boolean {
 }
 
 /**
+ * Every prefix above ends in `CONNSTR_`, and only ASCII letters fold to its letters, so a name
+ * without it (in any ASCII case) needs no look at the list: most names, once each at start-up.
+ */
+const MAY_BE_CONNECTION_STRING = /connstr_/i;
+
+/**
  * Maps variables in the order given to entries in the same order (a later entry for the same key
  * wins when they are collected with `providerData`). `__` becomes `:` left to right (`A___B` →
  * `A:_B`); a connection-string variable `SQLCONNSTR_Db` gives `ConnectionStrings:Db` and
@@ -55,6 +61,10 @@ export function mapEnvironmentVariables(
   const entries: ProviderEntry[] = [];
 
   const add = (key: string, value: string, name: string): void => {
+    if (prefix === '') {
+      entries.push({ key, value, source: sourceOf(name) });
+      return;
+    }
     if (!startsWithIgnoreCase(key, prefix)) return;
     entries.push({ key: key.slice(prefix.length), value, source: sourceOf(name) });
   };
@@ -62,7 +72,7 @@ export function mapEnvironmentVariables(
   for (const [name, value] of variables) {
     // process.env can hold an own property set to undefined by user code; it is no variable.
     if (value === undefined) continue;
-    const match = CONNECTION_STRING_PREFIXES.find((p) => startsWithIgnoreCase(name, p.prefix));
+    const match = MAY_BE_CONNECTION_STRING.test(name) ? CONNECTION_STRING_PREFIXES.find((p) => startsWithIgnoreCase(name, p.prefix)) : undefined;
     if (!match) {
       add(normalizeEnvironmentKey(name), value, name);
       continue;

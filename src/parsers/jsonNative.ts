@@ -14,6 +14,7 @@
  * `flattenJson`'s for configuration files; `test/parsers/jsonNative.test.ts` compares the two.
  */
 import { foldKey, KEY_DELIMITER } from '../core/path.js';
+import type { ProviderEntry } from '../core/provider.js';
 import type { JsonEntry } from './json.js';
 
 const MAX_DEPTH = 64;
@@ -42,6 +43,21 @@ class Refused extends Error {}
  * that cannot be known this way (including every text that is an error).
  */
 export function readPlainJsonConfiguration(text: string): JsonEntry[] | undefined {
+  const data = readPlainJson(text, (key, value) => ({ key, value }));
+  return data === undefined ? undefined : [...data.values()];
+}
+
+/**
+ * What `providerData` makes of `parseJsonConfiguration(text)` with `source` on every entry, built
+ * in one pass (a JSON file provider's load): the same keys, order and entries, without the
+ * intermediate list, its copies and a second folding of every key. Undefined as above.
+ */
+export function readPlainJsonProviderData(text: string, source: string): Map<string, ProviderEntry> | undefined {
+  return readPlainJson(text, (key, value) => ({ key, value, source }));
+}
+
+/** The flattened entries by folded key, each made by `entry`, or undefined (see above). */
+function readPlainJson<E>(text: string, entry: (key: string, value: string | null) => E): Map<string, E> | undefined {
   let root: unknown;
   try {
     root = JSON.parse(text);
@@ -63,7 +79,7 @@ export function readPlainJsonConfiguration(text: string): JsonEntry[] | undefine
   let colons = countColons(structure);
   const inString = escapes ? () => 0 : countColons;
 
-  const data = new Map<string, JsonEntry>();
+  const data = new Map<string, E>();
   let members = 0;
   const visit = (value: unknown, path: string | undefined, depth: number): void => {
     if (typeof value === 'object' && value !== null) {
@@ -90,11 +106,11 @@ export function readPlainJsonConfiguration(text: string): JsonEntry[] | undefine
     const folded = foldKey(path);
     // A duplicate is an error, which the hand-written reader reports with its line and column.
     if (data.has(folded)) throw new Refused();
-    data.set(folded, { key: path, value: scalarText(value) });
+    data.set(folded, entry(path, scalarText(value)));
   };
   // As flattenJson: an empty container is recorded without a duplicate check.
   const empty = (path: string | undefined, value: string | null): void => {
-    if (path !== undefined) data.set(foldKey(path), { key: path, value });
+    if (path !== undefined) data.set(foldKey(path), entry(path, value));
   };
 
   try {
@@ -104,7 +120,7 @@ export function readPlainJsonConfiguration(text: string): JsonEntry[] | undefine
     throw error;
   }
   if (members !== colons) return undefined;
-  return [...data.values()];
+  return data;
 }
 
 /** A scalar as .NET's `JsonElement.ToString()` prints it; a JSON null stays null in configuration files. */

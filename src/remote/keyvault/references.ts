@@ -246,8 +246,9 @@ export class KeyVaultReferences {
   async #resolve(tracked: Tracked, data: ProviderData): Promise<ProviderData> {
     const provider = tracked.provider;
     const found: Array<{ folded: string; entry: ProviderEntry; ref: KeyVaultReferenceParts }> = [];
-    for (const [folded, entry] of data) {
-      if (!looksLikeKeyVaultReference(entry.value)) continue;
+    // forEach rather than for…of: no [key, entry] pair per value (every layer's every value, at start-up)
+    data.forEach((entry, folded) => {
+      if (!looksLikeKeyVaultReference(entry.value)) return;
       const where = { key: entry.key, provider: provider.name, ...(entry.source !== undefined ? { source: entry.source } : {}) };
       const ref = parseKeyVaultReference(
         entry.value,
@@ -255,7 +256,7 @@ export class KeyVaultReferences {
         this.#options.vaultUrlFromName ? { vaultUrlFromName: this.#options.vaultUrlFromName } : {},
       );
       found.push({ folded, entry, ref });
-    }
+    });
     if (found.length === 0) {
       tracked.raw = data;
       tracked.resolved = data;
