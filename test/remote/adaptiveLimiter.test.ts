@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AdaptiveLimiter, holdOnThrottle, throttleOutcome } from '../../src/net/concurrency.js';
+import { AdaptiveLimiter, DEFAULT_PACE_BASE_MS, DEFAULT_PACE_MAX_MS, holdOnThrottle, throttleOutcome } from '../../src/net/concurrency.js';
 
 /** A task that settles when the test says so. */
 function deferred(): { promise: Promise<string>; resolve: () => void; reject: (e: unknown) => void } {
@@ -117,6 +117,16 @@ describe('pacing after throttles', () => {
     await limiter.run(async () => 1);
     await limiter.run(async () => 1);
     expect(limiter.paceMs()).toBe(0);
+  });
+
+  it('by default starts at a 400 ms window and never waits more than 1.2 s (a fleet backlog, not the next token)', () => {
+    const limiter = new AdaptiveLimiter({ max: 4, random: () => 1 });
+    limiter.throttled(-1);
+    expect(limiter.paceMs()).toBe(DEFAULT_PACE_BASE_MS);
+    expect(DEFAULT_PACE_BASE_MS).toBe(400);
+    for (let i = 0; i < 10; i++) limiter.throttled(-1);
+    expect(limiter.paceMs()).toBe(DEFAULT_PACE_MAX_MS);
+    expect(DEFAULT_PACE_MAX_MS).toBe(1_200);
   });
 
   it('keeps a separate budget for throttles in withRetry, honouring each Retry-After', async () => {
