@@ -370,8 +370,8 @@ export function readJson(text: string, options: JsonReadOptions = {}): JsonDocum
   return { root, positionOf: (offset) => positionIn(source, offset) };
 }
 
-/** A scalar as .NET's `JsonElement.ToString()` prints it. */
-function scalarText(node: JsonNode): string {
+/** A scalar as .NET's `JsonElement.ToString()` prints it (Newtonsoft prints these the same way). */
+export function scalarText(node: JsonNode): string {
   switch (node.kind) {
     case 'String':
       return node.value;

@@ -9,7 +9,7 @@ import { combinePath } from '../core/path.js';
 import { ConfigurationError, ConfigurationParseError } from '../core/errors.js';
 import type { ProviderEntry } from '../core/provider.js';
 import { mapEnvironmentVariables } from './environment.js';
-import { readJson, type JsonMember, type JsonNode } from './json.js';
+import { readJson, scalarText, type JsonMember, type JsonNode } from './json.js';
 
 /** The file is encrypted (`func settings encrypt`): only Core Tools on the machine that encrypted it can read it. */
 export class LocalSettingsEncryptedError extends ConfigurationError {
@@ -25,20 +25,11 @@ export interface LocalSettingsParseOptions {
 
 /** A scalar as Core Tools' JSON reader (Newtonsoft.Json) turns it into a string setting; undefined for null. */
 function settingText(node: JsonNode, key: string, position: () => string): string | undefined {
-  switch (node.kind) {
-    case 'String':
-      return node.value;
-    case 'Number':
-      return node.raw;
-    case 'True':
-      return 'True';
-    case 'False':
-      return 'False';
-    case 'Null':
-      return undefined;
-    default:
-      throw new ConfigurationParseError(`'${key}' must be a string, number or boolean, not ${node.kind === 'Object' ? 'an object' : 'an array'} (${position()}).`, { key });
+  if (node.kind === 'Null') return undefined;
+  if (node.kind === 'Object' || node.kind === 'Array') {
+    throw new ConfigurationParseError(`'${key}' must be a string, number or boolean, not ${node.kind === 'Object' ? 'an object' : 'an array'} (${position()}).`, { key });
   }
+  return scalarText(node);
 }
 
 function membersOf(node: JsonNode | undefined, name: string, position: (offset: number) => string): readonly JsonMember[] {

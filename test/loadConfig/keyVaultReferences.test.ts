@@ -18,6 +18,7 @@ import { InvalidKeyVaultReferenceError } from '../../src/parsers/keyVaultReferen
 import { AzureAppConfigurationProvider } from '../../src/providers/azureAppConfiguration.js';
 import { startKeyVaultEmulator, type KeyVaultEmulator } from '../emulators/keyVault.js';
 import { startAppConfigurationEmulator } from '../emulators/appConfiguration.js';
+import { RECORD_RESOLVED_PACKAGES } from '../support/resolvedPackages.js';
 
 let kv: KeyVaultEmulator;
 const dirs: string[] = [];
@@ -413,24 +414,8 @@ describe('cold start', () => {
   it('loadConfig loads no Azure module when no value is a reference, and the Key Vault SDK once one is (built package)', () => {
     const repo = fileURLToPath(new URL('../..', import.meta.url));
     const cwd = app({ 'appsettings.json': JSON.stringify({ A: 'plain' }) });
-    const hook = `
-      let port;
-      export function initialize(data) { port = data.port; }
-      export async function resolve(specifier, context, next) {
-        const result = await next(specifier, context);
-        const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(result.url);
-        if (m) port.postMessage(m[1]);
-        return result;
-      }
-    `;
     const script = `
-      import { register } from 'node:module';
-      import { MessageChannel } from 'node:worker_threads';
-      const seen = new Set();
-      const { port1, port2 } = new MessageChannel();
-      port1.on('message', (name) => seen.add(name));
-      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}), { data: { port: port2 }, transferList: [port2] });
-      const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+      ${RECORD_RESOLVED_PACKAGES}
       const { loadConfig } = await import(${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)});
       const plain = await loadConfig({ cwd: ${JSON.stringify(cwd)}, env: {}, args: [], reloadOnChange: false });
       await plain.dispose();

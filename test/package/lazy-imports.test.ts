@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { RECORD_RESOLVED_PACKAGES } from '../support/resolvedPackages.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -11,24 +12,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  */
 describe('importing the package', () => {
   it('loads no dependency at all: no Azure SDK, Redis, identity, convict, jose or dotenv module', () => {
-    const hook = `
-      let port;
-      export function initialize(data) { port = data.port; }
-      export async function resolve(specifier, context, next) {
-        const result = await next(specifier, context);
-        const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(result.url);
-        if (m) port.postMessage(m[1]);
-        return result;
-      }
-    `;
     const script = `
-      import { register } from 'node:module';
-      import { MessageChannel } from 'node:worker_threads';
-      const seen = new Set();
-      const { port1, port2 } = new MessageChannel();
-      port1.on('message', (name) => seen.add(name));
-      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}), { data: { port: port2 }, transferList: [port2] });
-      const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+      ${RECORD_RESOLVED_PACKAGES}
       const api = await import(${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)});
       if (typeof api.ConfigurationBuilder !== 'function' || typeof api.loadConfig !== 'function') process.exit(3);
       await settle();
