@@ -60,7 +60,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
   /** Push notifications: their sync tokens (sent with every later request) and the refresh they schedule. */
   readonly #push: PushRefresh = new PushRefresh({
     knows: (host) => this.#replicas.find(host) !== undefined,
-    warn: (m) => (this.#options.logger?.warn ?? ((w: string) => process.emitWarning(w)))(`${this.name}: ${m}`),
+    warn: (m) => this.#warn(`${this.name}: ${m}`),
     refresh: () => this.#pushRefresh(),
   });
 
@@ -77,7 +77,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
       loadBalancing: options.loadBalancing ?? false,
       ...(options.replicaDiscovery ? { discovery: options.replicaDiscovery } : {}),
       ...(options.replicaBackoff ? { backoff: options.replicaBackoff } : {}),
-      warn: (m) => (options.logger?.warn ?? ((w: string) => process.emitWarning(w)))(m),
+      warn: (m) => this.#warn(m),
     });
     this.name = `AzureAppConfigurationProvider for '${host}'${options.optional ? ' (Optional)' : ''}`;
     this.#intervalMs = refreshIntervalMs(options.refresh);
@@ -187,6 +187,13 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     await this.#references.dispose();
   }
 
+  /** The caller's logger, else `process.emitWarning`: one place for every warning this provider gives. */
+  #warn(message: string): void {
+    const logger = this.#options.logger;
+    if (logger) logger.warn(message);
+    else process.emitWarning(message);
+  }
+
   // ---- loading ----------------------------------------------------------------------------------
 
   #serialize<T>(task: () => Promise<T>): Promise<T> {
@@ -219,8 +226,7 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
           ? startupTimeoutError(timeoutMs, lastError ?? error, { store: this.store, provider: this.name })
           : appConfigurationError(error, 'loading', { store: this.store, provider: this.name });
       if (!this.#options.optional) throw failure;
-      const warn = this.#options.logger?.warn ?? ((m: string) => process.emitWarning(m));
-      warn(`${this.name}: the optional store could not be loaded and contributes nothing. ${failure.message}`);
+      this.#warn(`${this.name}: the optional store could not be loaded and contributes nothing. ${failure.message}`);
       return new Map();
     } finally {
       clearTimeout(timer);
