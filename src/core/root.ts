@@ -13,6 +13,9 @@ interface IndexEntry {
   readonly providerIndex: number;
 }
 
+/** In the lookup cache: a spelling that no provider has. */
+const MISSING = { entry: undefined, providerIndex: -1 } as const;
+
 /** Where a key's winning value came from. */
 export interface ValueOrigin {
   /** The key as the winning provider spelled it. */
@@ -49,19 +52,28 @@ const SPELLING_SLACK = 1024;
 const ROOT = '\u0000';
 
 /**
- * Ordered providers merged into one case-insensitive tree. The index is rebuilt once per load or
- * reload, so `get` is a single map lookup and never walks providers.
+ * Ordered providers merged into one case-insensitive tree. `get` asks the providers from the last
+ * (as .NET does) and remembers the answer by spelling, so asking again is a single map lookup; the
+ * merged index of every key is built only when the tree is walked (children, entries, binding).
  */
 export class ConfigurationRoot {
   readonly #providers: readonly ConfigurationProvider[];
   #data: ProviderData[];
-  #index = new Map<string, IndexEntry>();
   /**
-   * Keys as callers spell them → their index entry, so a key asked for again in the same spelling
-   * (`Svc4:Part2:Key17`, as users write keys) skips folding, which copies the string. Filled by
-   * lookups, dropped with the index at every rebuild, and cleared when it reaches its bound.
+   * Folded key → its winning value across all providers, built on first use after each load: a
+   * lookup can walk the providers instead (as .NET's does), so a service that reads a few keys at
+   * start-up never builds a map as large as the whole tree (start-up time and memory).
    */
-  #bySpelling = new Map<string, IndexEntry>();
+  #index: Map<string, IndexEntry> | undefined;
+  /** How many entries the providers hold in all: what bounds the lookup cache. */
+  #keyCount = 0;
+  /**
+   * Keys as callers spell them → their winning entry (or MISSING), so a key asked for again in the
+   * same spelling (`Svc4:Part2:Key17`, as users write keys) is one map lookup, without folding, which
+   * copies the string, or walking the providers. Filled by lookups, dropped at every rebuild, and
+   * cleared when it reaches its bound.
+   */
+  #bySpelling = new Map<string, IndexEntry | typeof MISSING>();
   /** folded parent path → (folded child segment → the child segment as first spelled). */
   #children: Map<string, Map<string, string>> | undefined;
   #sortedChildren = new Map<string, readonly string[]>();
@@ -96,13 +108,11 @@ export class ConfigurationRoot {
   /** The value of a key: a string, `null` when a provider set it to null, `undefined` when none has it. */
   get(key: string): string | null | undefined {
     const known = this.#bySpelling.get(key);
-    if (known !== undefined) return known.entry.value;
-    const hit = this.#index.get(foldKey(key));
-    if (hit !== undefined) {
-      // Bounded: spellings beyond the tree's own keys (every case variant of a key) start it afresh.
-      if (this.#bySpelling.size >= this.#index.size + SPELLING_SLACK) this.#bySpelling = new Map();
-      this.#bySpelling.set(key, hit);
-    }
+    if (known !== undefined) return known.entry?.value;
+    const hit = this.#find(foldKey(key));
+    // Bounded: spellings beyond the tree's own keys (every case variant of a key) start it afresh.
+    if (this.#bySpelling.size >= this.#keyCount + SPELLING_SLACK) this.#bySpelling = new Map();
+    this.#bySpelling.set(key, hit ?? MISSING);
     return hit?.entry.value;
   }
 
@@ -138,7 +148,7 @@ export class ConfigurationRoot {
 
   /** The provider, source and secrecy of a key's winning value, or undefined when no provider has it. */
   origin(key: string): ValueOrigin | undefined {
-    const hit = this.#index.get(foldKey(key));
+    const hit = this.#find(foldKey(key));
     if (!hit) return undefined;
     const provider = this.#providers[hit.providerIndex]!;
     const origin: ValueOrigin = {
@@ -152,7 +162,7 @@ export class ConfigurationRoot {
 
   /** Whether a key's value is secret: its provider says so, the schema marks it, or its name looks like a secret. */
   isSecret(key: string): boolean {
-    const hit = this.#index.get(foldKey(key));
+    const hit = this.#find(foldKey(key));
     if (hit) return this.#isSecretEntry(hit.entry, this.#providers[hit.providerIndex]!, key);
     return this.#sensitive.covers(key) || isSecretKey(key);
   }
@@ -184,7 +194,7 @@ export class ConfigurationRoot {
     }
     const [winner, ...overridden] = found;
     if (!winner) return undefined;
-    return { key: this.#index.get(folded)!.entry.key, ...winner, overridden };
+    return { key: this.#find(folded)!.entry.key, ...winner, overridden };
   }
 
   /**
@@ -438,18 +448,38 @@ export class ConfigurationRoot {
   }
 
   #rebuild(): void {
+    let count = 0;
+    for (const data of this.#data) count += data.size;
+    // Swap in one step: readers see either the old tree or the new one, never a mix.
+    this.#keyCount = count;
+    this.#index = undefined;
+    this.#bySpelling = new Map();
+    this.#children = undefined;
+    this.#sortedChildren = new Map();
+  }
+
+  /** The winning entry of a folded key: the last provider that has it. */
+  #find(folded: string): IndexEntry | undefined {
+    if (this.#index !== undefined) return this.#index.get(folded);
+    for (let i = this.#data.length - 1; i >= 0; i--) {
+      const entry = this.#data[i]!.get(folded);
+      if (entry !== undefined) return { entry, providerIndex: i };
+    }
+    return undefined;
+  }
+
+  /** Every key's winning entry, in the order keys first appear across the providers. */
+  #fullIndex(): Map<string, IndexEntry> {
+    if (this.#index !== undefined) return this.#index;
     const index = new Map<string, IndexEntry>();
     this.#data.forEach((data, providerIndex) => {
-      // forEach rather than for…of: no iterator results or pairs to allocate (start-up runs it cold).
+      // forEach rather than for…of: no iterator results or pairs to allocate.
       data.forEach((entry, folded) => {
         index.set(folded, { entry, providerIndex });
       });
     });
-    // Swap in one step: readers see either the old tree or the new one, never a mix.
     this.#index = index;
-    this.#bySpelling = new Map();
-    this.#children = undefined;
-    this.#sortedChildren = new Map();
+    return index;
   }
 
   /**
@@ -461,7 +491,7 @@ export class ConfigurationRoot {
     const children = new Map<string, Map<string, string>>();
     // The index lists keys in the order they first appear across the providers; each child keeps
     // the spelling of that first appearance, as when the index was built.
-    this.#index.forEach((hit, folded) => {
+    this.#fullIndex().forEach((hit, folded) => {
       let key = hit.entry.key;
       for (let i = 0; i < hit.providerIndex; i++) {
         const first = this.#data[i]!.get(folded);

@@ -5,8 +5,8 @@
  * give. Otherwise, or on any doubt, it returns undefined and the caller reads the text again with
  * the hand-written reader, which also gives errors their line and column. `JSON.parse` loses three
  * things that configuration needs, each checked here:
- *  - a duplicate property (it keeps the last one): every member has exactly one `:` outside
- *    strings, so the members found must number the colons in the text;
+ *  - a duplicate property (it keeps the last one): the members found must number the members
+ *    written, which the text's colons outside strings give;
  *  - a number's text (`1.0`, `1e5`, 20-digit ids): every number must print back as written;
  *  - member order (objects list integer-like names first): no object may have such a name.
  * Comments, trailing commas, a byte-order mark or more than 64 levels of nesting make `JSON.parse`
@@ -36,6 +36,8 @@ function countColons(text: string): number {
   return n;
 }
 
+const QUOTE = /"/g;
+
 class Refused extends Error {}
 
 /**
@@ -43,8 +45,8 @@ class Refused extends Error {}
  * that cannot be known this way (including every text that is an error).
  */
 export function readPlainJsonConfiguration(text: string): JsonEntry[] | undefined {
-  const data = readPlainJson(text, (key, value) => ({ key, value }));
-  return data === undefined ? undefined : [...data.values()];
+  const data = readPlainJson(text, undefined);
+  return data === undefined ? undefined : [...data.values()].map(({ key, value }) => ({ key, value }));
 }
 
 /**
@@ -53,11 +55,15 @@ export function readPlainJsonConfiguration(text: string): JsonEntry[] | undefine
  * intermediate list, its copies and a second folding of every key. Undefined as above.
  */
 export function readPlainJsonProviderData(text: string, source: string): Map<string, ProviderEntry> | undefined {
-  return readPlainJson(text, (key, value) => ({ key, value, source }));
+  return readPlainJson(text, source);
 }
 
-/** The flattened entries by folded key, each made by `entry`, or undefined (see above). */
-function readPlainJson<E>(text: string, entry: (key: string, value: string | null) => E): Map<string, E> | undefined {
+/**
+ * The flattened entries by folded key, with `source` on each, or undefined (see above). This runs
+ * once per file at start-up, cold (mostly interpreted), so it does as little per member as it can:
+ * one walk, one string per key and its folded copy, one map operation per leaf.
+ */
+function readPlainJson(text: string, source: string | undefined): Map<string, ProviderEntry> | undefined {
   let root: unknown;
   try {
     root = JSON.parse(text);
@@ -66,9 +72,9 @@ function readPlainJson<E>(text: string, entry: (key: string, value: string | nul
   }
   if (typeof root !== 'object' || root === null || Array.isArray(root)) return undefined;
 
-  // Without escapes, strings read back exactly as written, so the colons inside them can be
-  // counted on the parsed names and values, and the text need not be copied with its strings
-  // blanked out (several times slower on a cold start).
+  // Without escapes, strings read back exactly as written: numbers are found in value position
+  // in the raw text, and members are counted on it directly. With escapes, the text is copied with
+  // its strings blanked out first (several times slower on a cold start).
   const escapes = text.includes('\\');
   const structure = escapes ? text.replace(STRING_TOKEN, '""') : text;
   const numbers = escapes ? structure.match(NUMBER_TOKEN) : structure.match(NUMBER_IN_VALUE_POSITION);
@@ -76,41 +82,53 @@ function readPlainJson<E>(text: string, entry: (key: string, value: string | nul
     const token = escapes ? match : match.replace(VALUE_POSITION_PREFIX, '');
     if (String(Number(token)) !== token) return undefined;
   }
-  let colons = countColons(structure);
-  const inString = escapes ? () => 0 : countColons;
+  // A duplicate member is dropped by JSON.parse, so the members read must be all those written.
+  // With escapes, each has exactly one `:` outside strings (here blanked out). Without, every `"`
+  // in the text opens or closes a name or a string value: there are two per string read, unless a
+  // member (at least its name) was dropped. Either count is made natively, in one pass.
+  const written = escapes ? countColons(structure) : text.match(QUOTE)?.length ?? 0;
+  let strings = 0;
 
-  const data = new Map<string, E>();
+  const data = new Map<string, ProviderEntry>();
   let members = 0;
-  const visit = (value: unknown, path: string | undefined, depth: number): void => {
-    if (typeof value === 'object' && value !== null) {
-      if (depth > MAX_DEPTH) throw new Refused();
-      if (Array.isArray(value)) {
-        if (value.length === 0) return empty(path, '');
-        for (let i = 0; i < value.length; i++) visit(value[i], path === undefined ? String(i) : path + KEY_DELIMITER + i, depth + 1);
-        return;
-      }
-      const names = Object.keys(value);
-      if (names.length === 0) return empty(path, null);
-      members += names.length;
-      for (const name of names) {
-        // (the regex only for names that start with a digit: this loop runs once per member, cold)
-        const first = name.charCodeAt(0);
-        if (first >= 48 && first <= 57 && INTEGER_LIKE.test(name)) throw new Refused();
-        colons -= inString(name);
-        visit((value as Record<string, unknown>)[name], path === undefined ? name : path + KEY_DELIMITER + name, depth + 1);
-      }
-      return;
-    }
-    if (typeof value === 'string') colons -= inString(value);
-    if (path === undefined) return;
-    const folded = foldKey(path);
-    // A duplicate is an error, which the hand-written reader reports with its line and column.
-    if (data.has(folded)) throw new Refused();
-    data.set(folded, entry(path, scalarText(value)));
+  /** A scalar's entry; a duplicate is an error, which the hand-written reader reports with its line and column. */
+  const leaf = (path: string, value: string | null): void => {
+    const size = data.size;
+    data.set(foldKey(path), { key: path, value, source });
+    if (data.size === size) throw new Refused();
   };
   // As flattenJson: an empty container is recorded without a duplicate check.
-  const empty = (path: string | undefined, value: string | null): void => {
-    if (path !== undefined) data.set(foldKey(path), entry(path, value));
+  const empty = (path: string, value: string | null): void => {
+    data.set(foldKey(path), { key: path, value, source });
+  };
+  /** The members of an object or the items of an array at `path` (undefined: the root object). */
+  const visit = (container: object, path: string | undefined, depth: number): void => {
+    if (depth > MAX_DEPTH) throw new Refused();
+    if (Array.isArray(container)) {
+      if (container.length === 0) return empty(path!, '');
+      for (let i = 0; i < container.length; i++) child(container[i], path === undefined ? String(i) : path + KEY_DELIMITER + i, depth);
+      return;
+    }
+    const names = Object.keys(container);
+    if (names.length === 0) {
+      if (path !== undefined) empty(path, null);
+      return;
+    }
+    members += names.length;
+    for (const name of names) {
+      // (the regex only for names that start with a digit: this loop runs once per member, cold)
+      const first = name.charCodeAt(0);
+      if (first >= 48 && first <= 57 && INTEGER_LIKE.test(name)) throw new Refused();
+      child((container as Record<string, unknown>)[name], path === undefined ? name : path + KEY_DELIMITER + name, depth);
+    }
+  };
+  // Scalars are handled here, without a call of their own: most members are scalars.
+  const child = (value: unknown, path: string, depth: number): void => {
+    if (typeof value === 'string') {
+      strings++;
+      leaf(path, value);
+    } else if (typeof value === 'object' && value !== null) visit(value, path, depth + 1);
+    else leaf(path, scalarText(value));
   };
 
   try {
@@ -119,7 +137,7 @@ function readPlainJson<E>(text: string, entry: (key: string, value: string | nul
     if (error instanceof Refused) return undefined;
     throw error;
   }
-  if (members !== colons) return undefined;
+  if (escapes ? members !== written : 2 * (members + strings) !== written) return undefined;
   return data;
 }
 

@@ -4,7 +4,7 @@
  * Subclasses only parse text. Internal: the concrete providers are the public API.
  */
 
-import { readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   ConfigurationError,
@@ -42,6 +42,14 @@ const FAST_DATA = new WeakMap<object, (text: string, path: string) => ProviderDa
 /** Internal: registers `data` as the shortcut for the `parse` method `parse` (see `FAST_DATA`). */
 export function registerFastData(parse: object, data: (text: string, path: string) => ProviderData | undefined): void {
   FAST_DATA.set(parse, data);
+}
+
+/**
+ * `fs.readFile` with a promise. Not `node:fs/promises`: loading that module (with the streams it
+ * pulls in) is a good part of a cold start's file reading, and `node:fs` is already loaded.
+ */
+function readText(path: string): Promise<string> {
+  return new Promise((done, fail) => readFile(path, 'utf8', (err, text) => (err ? fail(err) : done(text))));
 }
 
 export abstract class FileConfigurationProvider implements ConfigurationProvider {
@@ -100,7 +108,7 @@ export abstract class FileConfigurationProvider implements ConfigurationProvider
   async #read(): Promise<string | undefined> {
     let text: string;
     try {
-      text = await readFile(this.physicalPath, 'utf8');
+      text = await readText(this.physicalPath);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;

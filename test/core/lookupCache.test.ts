@@ -87,6 +87,37 @@ describe('get by the spelling the caller wrote', () => {
     expect(root.get('SVC4:part2:KEY17')).toBe('high');
   });
 
+  it('remembers a miss until a provider gains the key, and walks the providers only for spellings not seen', async () => {
+    const low = switchable({ 'Svc4:Part2:Key17': 'low' });
+    const high = switchable({});
+    const providers = [low.provider, high.provider];
+    const root = new ConfigurationRoot(providers, await Promise.all(providers.map((p) => p.load())));
+    expect(root.get('Svc4:Part2:Missing')).toBeUndefined();
+    expect(root.get('Svc4:Part2:Missing')).toBeUndefined();
+    high.set({ 'svc4:part2:missing': 'now here' });
+    await root.reload();
+    expect(root.get('Svc4:Part2:Missing')).toBe('now here');
+    // the winner and its provider, found by walking the providers from the last
+    expect(root.origin('SVC4:PART2:KEY17')).toEqual({ key: 'Svc4:Part2:Key17', provider: 'Switchable', secret: false });
+    expect(root.explain('svc4:part2:missing')).toMatchObject({ key: 'svc4:part2:missing', value: 'now here', overridden: [] });
+  });
+
+  it('keeps a bounded amount of memory however many missing keys are asked for', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const root = await rootOf({ Present: 'x' });
+    gc();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    let misses = 0;
+    for (let n = 0; n < 1 << 18; n++) if (root.get(`Absent:Key${n}`) === undefined) misses++;
+    gc();
+    gc();
+    expect(misses).toBe(1 << 18);
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(4 * 1024 * 1024);
+    expect(root.get('present')).toBe('x');
+  });
+
   it('keeps a bounded amount of memory however many spellings are asked for', async () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;

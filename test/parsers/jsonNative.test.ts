@@ -41,7 +41,9 @@ const { value: jsonText } = fc.letrec<{ value: string }>((tie) => ({
     fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
     fc
       .array(fc.tuple(names, tie('value')), { maxLength: 4 })
-      .chain((members) => fc.constantFrom('', ' ', '\n  ').map((ws) => `{${members.map(([n, v]) => `${ws}${JSON.stringify(n)}:${ws}${v}`).join(',')}${ws}}`)),
+      .chain((members) =>
+        fc.constantFrom('', ' ', '\n  ').map((ws) => `{${members.map(([n, v]) => `${ws}${JSON.stringify(n)}${ws}:${ws}${v}`).join(',')}${ws}}`),
+      ),
   ),
 }));
 const documents = fc.oneof(
@@ -68,6 +70,14 @@ describe('JSON configuration files through JSON.parse', () => {
   it('refuses what JSON.parse would change, and takes plain JSON', () => {
     expect(readPlainJsonConfiguration('{"a":1,"a":2}')).toBeUndefined(); // duplicate, dropped by JSON.parse
     expect(readPlainJsonConfiguration('{"a":{"b":1},"A:B":2}')).toBeUndefined(); // duplicate after flattening
+    // duplicates that drop a whole object, or strings with colons and quotes' neighbours in them
+    expect(readPlainJsonConfiguration('{"a":{"b":"1","c":"2"},"a":"3"}')).toBeUndefined();
+    expect(readPlainJsonConfiguration('{"a": ":", "a" : ": \\"x\\""}')).toBeUndefined();
+    expect(readPlainJsonConfiguration('{"a": ":", "b" : {"": ""}, "a": ""}')).toBeUndefined();
+    expect(readPlainJsonConfiguration('{"a": ":", "b" : {"": ""}}')).toEqual([
+      { key: 'a', value: ':' },
+      { key: 'b:', value: '' },
+    ]);
     expect(readPlainJsonConfiguration('{"a":1.0}')).toBeUndefined(); // number text
     expect(readPlainJsonConfiguration('{"id":12345678901234567890}')).toBeUndefined();
     expect(readPlainJsonConfiguration('{"b":{"x":1},"10":{"y":2}}')).toBeUndefined(); // integer-like names reorder
