@@ -145,6 +145,48 @@ describe('the installed package', () => {
     expect(JSON.parse(result.stdout)).toEqual({ name: 'orders', region: 'from-dotenv', same: true, builder: 'function' });
   });
 
+  it('uses its lazily loaded groups as the same classes: an error made in the SignalR group is a ConfigurationError', () => {
+    writeConsumerFile(
+      'lazy.mjs',
+      `import { parseSignalRConnectionString, SignalRConnectionStringError, ConfigurationError, loadConfig } from 'layered-config';
+       const config = await loadConfig({ args: [] });
+       let thrown;
+       try { parseSignalRConnectionString('Endpoint=nowhere'); } catch (error) { thrown = error; }
+       const parsed = parseSignalRConnectionString(config.get('Azure:SignalR:ConnectionString'));
+       console.log(JSON.stringify({ lazy: thrown instanceof SignalRConnectionStringError, base: thrown instanceof ConfigurationError, endpoint: parsed.endpoint }));
+       await config.dispose();`,
+    );
+    const result = node(['lazy.mjs']);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ lazy: true, base: true, endpoint: 'https://demo.service.signalr.net' });
+  });
+
+  it('bundles into an app with esbuild (the "module" export, without lazy groups) that runs and keeps one copy of each class', () => {
+    writeConsumerFile(
+      'app.mjs',
+      `import { loadConfig, parseSignalRConnectionString, parseRedisConnectionString, SignalRConnectionStringError, ConfigurationError } from 'layered-config';
+       const config = await loadConfig({ args: ['--Service:Port=9090'] });
+       let thrown;
+       try { parseSignalRConnectionString('Endpoint=nowhere'); } catch (error) { thrown = error; }
+       const redis = parseRedisConnectionString('cache.redis.cache.windows.net:6380,ssl=True');
+       console.log(JSON.stringify({ port: config.get('Service:Port'), region: config.get('Service:Region'), bound: config.bind('Service', { Port: 0 }).Port,
+         lazy: thrown instanceof SignalRConnectionStringError, base: thrown instanceof ConfigurationError, redis: redis.host }));
+       await config.dispose();`,
+    );
+    const bundled = path.join(installed.consumer, 'out/app.mjs');
+    // The consumer's own esbuild would do; the repository's is the same package.
+    execFileSync(bin('esbuild/bin/esbuild'), ['app.mjs', '--bundle', '--platform=node', '--format=esm', `--outfile=${bundled}`, '--packages=bundle', '--external:@azure/*', '--external:redis', '--external:@redis/*', '--external:dotenv', '--external:convict', '--log-level=error'], {
+      cwd: installed.consumer,
+    });
+    const text = readFileSync(bundled, 'utf8');
+    // the bundler build, with everything in it: no facade looking for a lazy group beside the bundle
+    expect(text).not.toMatch(/lazy-(signalr|redis|azure|binding|files)\.js/);
+    expect(text).toContain('function parseSignalRConnectionString(');
+    const result = node([bundled]);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ port: '9090', region: 'from-dotenv', bound: 9090, lazy: true, base: true, redis: 'cache.redis.cache.windows.net' });
+  });
+
   it('runs `npx layered-config show` and `check` from the installed package, secrets redacted', () => {
     const npx = (args: string[]) => spawnSync('npx', ['--offline', '--no-install', 'layered-config', ...args], { cwd: installed.consumer, encoding: 'utf8', env: cleanEnv() });
     const show = npx(['show', '--json']);

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RECORD_RESOLVED_PACKAGES } from '../support/resolvedPackages.js';
@@ -66,5 +69,122 @@ describe('builtins loaded on first use by the built package', () => {
     const config = await new api.ConfigurationBuilder().addInMemory({ 'Net:Ip': '10.0.0.1', 'Bad:Ip': 'not-an-ip' }).build();
     expect(config.bind('Net', { Ip: { format: 'ipaddress', default: '' } })).toEqual({ Ip: '10.0.0.1' });
     expect(() => config.bind('Bad', { Ip: { format: 'ipaddress', default: '' } })).toThrow(/Bad:Ip/);
+  });
+});
+
+/**
+ * Most of the library is bundled into groups that load on first use (`dist/lazy-<group>.js`, see
+ * docs/package.md): the module importing the package holds a facade for each of their exports.
+ * These tests hold the facades to the real exports, and the groups to loading only when used.
+ */
+describe('the groups of the built package that load on first use', () => {
+  const dist = new URL('../../dist/index.js', import.meta.url).href;
+
+  it('stay unloaded through import and a loadConfig() of JSON, .env and environment; each loads with its first use', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lc-lazy-'));
+    writeFileSync(path.join(dir, 'appsettings.json'), JSON.stringify({ Service: { Name: 'demo', Port: 8080 } }));
+    writeFileSync(path.join(dir, '.env'), 'Service__Region=westeurope\n');
+    const script = `
+      import { createRequire } from 'node:module';
+      const cache = createRequire(import.meta.url).cache;
+      const groups = () => Object.keys(cache).map((f) => /dist[\\\\/](lazy-\\w+)\\.js$/.exec(f)?.[1]).filter(Boolean).sort();
+      const api = await import(${JSON.stringify(dist)});
+      const steps = { import: groups() };
+      const config = await api.loadConfig({ cwd: ${JSON.stringify(dir)}, args: ['--Service:Tier=gold'], env: { Service__Owner: 'ops' } });
+      const values = ['Service:Name', 'Service:Region', 'Service:Owner', 'Service:Tier'].map((k) => config.get(k));
+      steps.loadConfig = groups();
+      const bound = config.bind('Service', { Name: '', Port: 0 });
+      steps.bind = groups();
+      api.parseRedisConnectionString('cache.redis.cache.windows.net:6380,ssl=True');
+      steps.redis = groups();
+      api.parseSignalRConnectionString('Endpoint=https://demo.service.signalr.net;AuthType=azure.msi;Version=1.0;');
+      steps.signalr = groups();
+      new api.AdaptiveLimiter({ max: 2 });
+      steps.azure = groups();
+      await config.dispose();
+      process.stdout.write(JSON.stringify({ steps, values, bound }));
+    `;
+    try {
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
+      const { steps, values, bound } = JSON.parse(out) as { steps: Record<string, string[]>; values: unknown[]; bound: unknown };
+      expect(values).toEqual(['demo', 'westeurope', 'ops', 'gold']);
+      expect(bound).toEqual({ Name: 'demo', Port: 8080 });
+      expect(steps).toEqual({
+        import: [],
+        loadConfig: [],
+        bind: ['lazy-binding'],
+        redis: ['lazy-binding', 'lazy-redis'],
+        signalr: ['lazy-binding', 'lazy-redis', 'lazy-signalr'],
+        azure: ['lazy-azure', 'lazy-binding', 'lazy-redis', 'lazy-signalr'],
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /** Runs `body` in a child Node process (not vitest's module runner) with `api` imported from dist; returns what it writes. */
+  function inNode<T>(body: string): T {
+    const script = `const api = await import(${JSON.stringify(dist)}); ${body}`;
+    return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as T;
+  }
+
+  it('export the same names, each of the same kind, as the sources', async () => {
+    const source = (await import('../../src/index.js')) as Record<string, unknown>;
+    const kindOf = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+    // constants and frozen data are copied into the facades, so they must equal the real ones
+    const copied = (v: unknown) => v === null || typeof v !== 'object' ? typeof v !== 'function' : Object.isFrozen(v);
+    const built = inNode<{ kinds: Record<string, string>; values: Record<string, unknown> }>(`
+      const kindOf = ${kindOf.toString()};
+      const copied = ${copied.toString()};
+      const kinds = {}, values = {};
+      for (const [name, value] of Object.entries(api)) {
+        kinds[name] = kindOf(value);
+        if (copied(value)) values[name] = { value, frozen: Object.isFrozen(value) };
+      }
+      process.stdout.write(JSON.stringify({ kinds, values }));
+    `);
+    expect(Object.keys(built.kinds).sort()).toEqual(Object.keys(source).sort());
+    for (const [name, value] of Object.entries(source)) {
+      expect(built.kinds[name], name).toBe(kindOf(value));
+      if (copied(value)) expect(built.values[name], name).toEqual({ value, frozen: Object.isFrozen(value) });
+    }
+    // the copies include frozen data, not only primitives
+    expect(built.values.HEALTH_CHECK_DEFAULTS).toEqual({ value: { intervalMs: 120_000, retryIntervalMs: 3_000, timeoutMs: 2_000, retries: 2 }, frozen: true });
+  });
+
+  it('stand in for classes: construct, extend, answer instanceof for the real instances, and keep their names and prototypes', () => {
+    const found = inNode<Record<string, unknown>>(`
+      let thrown;
+      try { api.parseSignalRConnectionString('Endpoint=nowhere'); } catch (error) { thrown = error; }
+      const made = new api.SignalRConnectionStringError('bad', { property: 'endpoint' });
+      class EndpointsProblem extends api.SignalREndpointsError { extra = 'mine'; }
+      const mine = new EndpointsProblem('no endpoints', 'SIGNALR_NO_ENDPOINTS', { key: 'Azure:SignalR' });
+      let called;
+      try { api.SignalREndpointsError('x', 'y'); } catch (error) { called = error.constructor.name; }
+      const limiter = new api.AdaptiveLimiter({ max: 3 });
+      process.stdout.write(JSON.stringify({
+        // an instance made inside the group, seen through the facade and the eager base classes
+        thrown: [thrown instanceof api.SignalRConnectionStringError, thrown instanceof api.ConnectionStringError, thrown instanceof api.ConfigurationError, thrown instanceof api.RedisConnectionStringError, thrown.constructor.name],
+        classFacade: [api.SignalRConnectionStringError.name, Object.getPrototypeOf(api.SignalRConnectionStringError) === api.ConnectionStringError],
+        // constructed through the facade
+        made: [made instanceof api.SignalRConnectionStringError, made instanceof api.ConfigurationError, made.name, made.property, made.code],
+        // extended by a user's class
+        mine: [mine instanceof EndpointsProblem, mine instanceof api.SignalREndpointsError, mine instanceof api.ConfigurationError, mine.name, mine.code, mine.keys, mine.extra],
+        // a class called without new fails as the real one does
+        called,
+        limiter: [limiter instanceof api.AdaptiveLimiter, limiter.max, limiter.limit],
+        // an instance (the process-wide access-key cache): its methods and getters run on the real one
+        instance: [api.signalRAccessKeys instanceof api.SignalRAccessKeyCache, api.signalRAccessKeys.size, typeof api.signalRAccessKeys.dispose(), 'keyFor' in api.signalRAccessKeys],
+      }));
+    `);
+    expect(found).toEqual({
+      thrown: [true, true, true, false, 'SignalRConnectionStringError'],
+      classFacade: ['SignalRConnectionStringError', true],
+      made: [true, true, 'SignalRConnectionStringError', 'endpoint', 'CONNECTION_STRING'],
+      mine: [true, true, true, 'EndpointsProblem', 'SIGNALR_NO_ENDPOINTS', ['Azure:SignalR'], 'mine'],
+      called: 'TypeError',
+      limiter: [true, 3, 3],
+      instance: [true, 0, 'undefined', true],
+    });
   });
 });

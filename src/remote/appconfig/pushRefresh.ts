@@ -14,7 +14,7 @@ import { MAX_TIMER_MS } from '../../net/retry.js';
 export const DEFAULT_PUSH_MAX_DELAY_MS = 30_000;
 
 /** The event types that mean "a key-value changed". */
-export const KEY_VALUE_EVENT_TYPES = ['Microsoft.AppConfiguration.KeyValueModified', 'Microsoft.AppConfiguration.KeyValueDeleted'] as const;
+export const KEY_VALUE_EVENT_TYPES = Object.freeze(['Microsoft.AppConfiguration.KeyValueModified', 'Microsoft.AppConfiguration.KeyValueDeleted'] as const);
 
 /** What a provider needs from one event (.NET's `PushNotification`). */
 export interface PushNotification {
