@@ -91,48 +91,50 @@ function readPlainJson(text: string, source: string | undefined): Map<string, Pr
 
   const data = new Map<string, ProviderEntry>();
   let members = 0;
-  /** A scalar's entry; a duplicate is an error, which the hand-written reader reports with its line and column. */
-  const leaf = (path: string, value: string | null): void => {
+  /**
+   * Records `value`, found at `path`. Containers are entered with their path and a `:` as the
+   * prefix of their children's paths (one concatenation per child); scalars, most members, are
+   * recorded here without a call of their own.
+   */
+  const put = (value: unknown, path: string, depth: number): void => {
+    let text: string | null;
+    if (typeof value === 'string') {
+      strings++;
+      text = value;
+    } else if (typeof value === 'object' && value !== null) {
+      // the container is one level below `depth`; the hand-written reader stops past 64
+      if (depth >= MAX_DEPTH) throw new Refused();
+      if (Array.isArray(value)) {
+        // As flattenJson: an empty container is recorded without a duplicate check.
+        if (value.length === 0) data.set(foldKey(path), { key: path, value: '', source });
+        else visitArray(value, path + KEY_DELIMITER, depth + 1);
+      } else {
+        const names = Object.keys(value);
+        if (names.length === 0) data.set(foldKey(path), { key: path, value: null, source });
+        else visitObject(value as Record<string, unknown>, names, path + KEY_DELIMITER, depth + 1);
+      }
+      return;
+    } else text = scalarText(value);
     const size = data.size;
-    data.set(foldKey(path), { key: path, value, source });
+    data.set(foldKey(path), { key: path, value: text, source });
+    // A duplicate is an error, which the hand-written reader reports with its line and column.
     if (data.size === size) throw new Refused();
   };
-  // As flattenJson: an empty container is recorded without a duplicate check.
-  const empty = (path: string, value: string | null): void => {
-    data.set(foldKey(path), { key: path, value, source });
-  };
-  /** The members of an object or the items of an array at `path` (undefined: the root object). */
-  const visit = (container: object, path: string | undefined, depth: number): void => {
-    if (depth > MAX_DEPTH) throw new Refused();
-    if (Array.isArray(container)) {
-      if (container.length === 0) return empty(path!, '');
-      for (let i = 0; i < container.length; i++) child(container[i], path === undefined ? String(i) : path + KEY_DELIMITER + i, depth);
-      return;
-    }
-    const names = Object.keys(container);
-    if (names.length === 0) {
-      if (path !== undefined) empty(path, null);
-      return;
-    }
+  const visitObject = (object: Record<string, unknown>, names: string[], prefix: string, depth: number): void => {
     members += names.length;
     for (const name of names) {
       // (the regex only for names that start with a digit: this loop runs once per member, cold)
       const first = name.charCodeAt(0);
       if (first >= 48 && first <= 57 && INTEGER_LIKE.test(name)) throw new Refused();
-      child((container as Record<string, unknown>)[name], path === undefined ? name : path + KEY_DELIMITER + name, depth);
+      put(object[name], prefix + name, depth);
     }
   };
-  // Scalars are handled here, without a call of their own: most members are scalars.
-  const child = (value: unknown, path: string, depth: number): void => {
-    if (typeof value === 'string') {
-      strings++;
-      leaf(path, value);
-    } else if (typeof value === 'object' && value !== null) visit(value, path, depth + 1);
-    else leaf(path, scalarText(value));
+  const visitArray = (array: unknown[], prefix: string, depth: number): void => {
+    for (let i = 0; i < array.length; i++) put(array[i], prefix + i, depth);
   };
 
   try {
-    visit(root, undefined, 1);
+    visitObject(root as Record<string, unknown>, Object.keys(root), '', 1);
   } catch (error) {
     if (error instanceof Refused) return undefined;
     throw error;
