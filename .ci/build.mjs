@@ -265,7 +265,7 @@ async function exportKinds(boundary) {
   }
 }
 
-/** The runtime the facades share: loads `lazy.js` once, and stands a proxy in for each lazy class. */
+/** The runtime the facades share: loads each group once, and stands a proxy in for each lazy class or instance. */
 const LAZY_RUNTIME = `
 import { createRequire } from 'node:module';
 const groups = {};
