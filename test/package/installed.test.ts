@@ -140,12 +140,16 @@ describe('the installed package', () => {
       `const lc = require('layered-config');
        lc.loadConfig({ args: [] }).then(async (config) => {
          const esm = await import('layered-config');
-         console.log(JSON.stringify({ name: config.get('Service:Name'), region: config.get('Service:Region'), same: esm.ConfigurationRoot === lc.ConfigurationRoot, builder: typeof lc.ConfigurationBuilder }));
+         // a group loaded on first use, from a package that was itself loaded with require()
+         let thrown;
+         try { lc.parseSignalRConnectionString('Endpoint=nowhere'); } catch (error) { thrown = error; }
+         console.log(JSON.stringify({ name: config.get('Service:Name'), region: config.get('Service:Region'), same: esm.ConfigurationRoot === lc.ConfigurationRoot, builder: typeof lc.ConfigurationBuilder,
+           lazy: thrown instanceof esm.SignalRConnectionStringError && thrown instanceof lc.ConfigurationError, bound: config.bind('Service', { Port: 0 }).Port }));
        });`,
     );
     const result = node(['cjs.cjs']);
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({ name: 'orders', region: 'from-dotenv', same: true, builder: 'function' });
+    expect(JSON.parse(result.stdout)).toEqual({ name: 'orders', region: 'from-dotenv', same: true, builder: 'function', lazy: true, bound: 8081 });
   });
 
   it('uses its lazily loaded groups as the same classes: an error made in the SignalR group is a ConfigurationError', () => {
