@@ -1,5 +1,7 @@
-import type { ConfigurationError } from './core/errors.js';
+import { ConfigurationError } from './core/errors.js';
 import type { ConfigurationRoot } from './core/root.js';
+import { bindShapeAsync } from './binding/index.js';
+import { findSchemaReference, importSchema } from './binding/schemaModule.js';
 
 export interface CheckResult {
   /** One line per thing found (never a secret). */
@@ -10,6 +12,10 @@ export interface CheckResult {
 export interface CheckOptions {
   /** Also connect to the servers found: Redis PING; SignalR key exchange (identity-based) or health probe (access key). */
   connect?: boolean;
+  /** `--schema <module>[#export]`; default the `"layered-config": { "schema" }` field of the app's package.json. */
+  schema?: string | undefined;
+  /** The app's directory, where package.json and a relative schema module are found; default the current directory. */
+  cwd?: string | undefined;
 }
 
 type Check = (config: ConfigurationRoot, options: CheckOptions) => Promise<CheckResult>;
@@ -19,12 +25,32 @@ type Check = (config: ConfigurationRoot, options: CheckOptions) => Promise<Check
  * check runs, so `show` and `explain` never load the SignalR or Redis code.
  */
 const checks: Check[] = [
+  checkSchema,
   async (config, options) => {
     const signalr = await import('./binders/signalr/check.js');
     return options.connect ? signalr.checkSignalRConnect(config) : signalr.checkSignalR(config);
   },
   async (config, options) => (await import('./binders/redis/check.js')).checkRedis(config, { connect: options.connect ?? false }),
 ];
+
+/**
+ * The app's own schema, when `--schema` or package.json names one (the one `describe` documents):
+ * the whole tree is validated with it as `loadConfig({ schema })` would, so a setting the app
+ * requires but no layer gives fails here, naming its key and layer, never its value.
+ */
+async function checkSchema(config: ConfigurationRoot, options: CheckOptions): Promise<CheckResult> {
+  const result: CheckResult = { lines: [], errors: [] };
+  try {
+    const reference = findSchemaReference(options.schema, options.cwd ?? process.cwd());
+    if (!reference) return result;
+    await bindShapeAsync(config, null, await importSchema(reference));
+    result.lines.push(`Schema: the configuration is valid against ${reference.file}${reference.exportName ? `#${reference.exportName}` : ''}`);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    result.errors.push(error);
+  }
+  return result;
+}
 
 export async function runChecks(config: ConfigurationRoot, options: CheckOptions = {}): Promise<CheckResult> {
   const result: CheckResult = { lines: [], errors: [] };

@@ -18,7 +18,8 @@ const USAGE = `Usage: layered-config <command> [options] [-- <configuration argu
 Commands:
   show [--json]     print the layered tree with the provider and source of each value (secrets redacted)
   explain <key>     print a key's winning value, where it came from, and what it overrode
-  check [--connect] load and validate the configuration, and the SignalR and Redis settings in it
+  check [--connect] load and validate the configuration: with the app's schema, if it names one (as
+                    describe finds it), and the SignalR and Redis settings in it
   describe          print every setting the app's schema declares: key, type, default, secret, and the
                     environment / .env and Key Vault names that set it (--format env: a .env.example)
 
@@ -30,7 +31,7 @@ Options:
   --connect              check: also connect to the Redis servers found and PING them, get a Microsoft
                          Entra access key from each identity-based SignalR endpoint, and probe the
                          health API of each access-key SignalR endpoint
-  --schema <m>[#export]  describe: the schema module (default: "layered-config": { "schema" } in package.json)
+  --schema <m>[#export]  describe, check: the schema module (default: "layered-config": { "schema" } in package.json)
   --format <f>           describe: text (default), json or env
   -h, --help             this text
 
@@ -101,7 +102,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
         code = explain(config, rest[0]!, io, values.json, complain);
         break;
       default: {
-        const result = await runChecks(config, { connect: values.connect });
+        const result = await runChecks(config, { connect: values.connect, schema: values.schema, cwd: values.cwd });
         for (const line of result.lines) io.stdout.write(`${line}\n`);
         for (const error of result.errors) complain(formatError(error));
         if (result.errors.length === 0) io.stdout.write('configuration ok\n');

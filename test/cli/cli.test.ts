@@ -124,7 +124,31 @@ describe('layered-config check', () => {
     expect(stdout).toMatch(/^SignalR \(default\) primary https:\/\/orders\.service\.signalr\.net auth: access key/m);
     expect(stdout).toMatch(/^SignalR "east" secondary https:\/\/orders-east\.service\.signalr\.net .*UserSecrets/m);
     expect(stdout).toMatch(/^Redis: localhost:6379, no TLS, database 0, access key/m);
+    // the app's schema, named in its package.json (the one `describe` documents)
+    expect(stdout).toMatch(/^Schema: the configuration is valid against .*fixtures\/app\/schema\.mjs$/m);
     expect(stdout).toContain('configuration ok');
+  });
+
+  it("validates with the app's schema: a setting out of range or too short fails with its key and layer, never its value", async () => {
+    const shortSecret = 'pw-3b9d';
+    const { code, stdout, stderr } = await runAndKeep(['check', '--cwd', fixture, '-e', 'Development'], { Service__Port: '99999', Redis__Password: shortSecret });
+    expect(code).toBe(1);
+    expect(stdout).not.toContain('configuration ok');
+    expect(stderr).toMatch(/^error \[VALIDATION\]: Configuration does not match the schema \(2 violations\)/m);
+    expect(stderr).toMatch(/'Service:Port': .*EnvironmentVariablesConfigurationProvider \(env Service__Port\)/);
+    expect(stderr).toMatch(/'Redis:Password': .*EnvironmentVariablesConfigurationProvider \(env Redis__Password\)/);
+    expect(stderr).not.toContain('99999');
+    expect(stderr).not.toContain(shortSecret);
+  });
+
+  it('takes --schema <module>#<export>, and fails clearly on an export the module does not have', async () => {
+    const named = await runAndKeep(['check', '--cwd', fixture, '-e', 'Development', '--schema', './schema.mjs#schema']);
+    expect(named.code).toBe(0);
+    expect(named.stdout).toMatch(/^Schema: the configuration is valid against .*schema\.mjs#schema$/m);
+    const missing = await runAndKeep(['check', '--cwd', fixture, '-e', 'Development', '--schema', './schema.mjs#nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("error [SCHEMA_MODULE]: The schema module");
+    expect(missing.stderr).toContain("has no export 'nope'");
   });
 
   it('exits 1 naming the key and its source when a connection string is invalid', async () => {
