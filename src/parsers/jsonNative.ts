@@ -6,7 +6,8 @@
  * the hand-written reader, which also gives errors their line and column. `JSON.parse` loses three
  * things that configuration needs, each checked here:
  *  - a duplicate property (it keeps the last one): the members found must number the members
- *    written, which the text's colons outside strings give;
+ *    written, counted natively on the text (two quotes per string read, or with escapes one
+ *    colon outside strings per member);
  *  - a number's text (`1.0`, `1e5`, 20-digit ids): every number must print back as written;
  *  - member order (objects list integer-like names first): no object may have such a name.
  * Comments, trailing commas, a byte-order mark or more than 64 levels of nesting make `JSON.parse`
