@@ -268,8 +268,22 @@ async function exportKinds(boundary) {
 /** The runtime the facades share: loads each group once, and stands a proxy in for each lazy class or instance. */
 const LAZY_RUNTIME = `
 import { createRequire } from 'node:module';
+import { ConfigurationError } from './src/core/errors.ts';
 const groups = {};
-const load = (group) => (groups[group] ??= createRequire(import.meta.url)(\`./lazy-\${group}.js\`));
+const load = (group) => {
+  if (groups[group]) return groups[group];
+  try {
+    return (groups[group] = createRequire(import.meta.url)(\`./lazy-\${group}.js\`));
+  } catch (error) {
+    // Node before 20.19 / 22.12 (or run with --no-experimental-require-module): say what is needed, not where.
+    if (error?.code !== 'ERR_REQUIRE_ESM') throw error;
+    throw new ConfigurationError(
+      \`layered-config loads its \${group} code on first use with require() of an ES module, which needs Node 20.19+ or 22.12+ (this is Node \${process.versions.node}\${process.execArgv.includes('--no-experimental-require-module') ? ', run with --no-experimental-require-module' : ''}).\`,
+      'UNSUPPORTED_RUNTIME',
+      { cause: error },
+    );
+  }
+};
 export const lazyModule = (group, id) => () => load(group)[id];
 // A proxy of an empty function, so that it can be called, constructed and extended before the
 // class is loaded; every use past that goes to the real class (prototype, statics, instanceof).

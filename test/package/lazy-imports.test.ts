@@ -128,6 +128,21 @@ describe('the groups of the built package that load on first use', () => {
     return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as T;
   }
 
+  it('name what is missing when Node cannot require() an ES module (before 20.19 / 22.12), not a file path', () => {
+    const script = `
+      const api = await import(${JSON.stringify(dist)});
+      let thrown;
+      try { api.parseSignalRConnectionString('Endpoint=https://demo.service.signalr.net;AuthType=azure.msi;Version=1.0;'); } catch (error) { thrown = error; }
+      process.stdout.write(JSON.stringify({ typed: thrown instanceof api.ConfigurationError, code: thrown?.code, message: thrown?.message }));
+    `;
+    // Node 20.20 can be told to behave as the versions before require(esm)
+    const out = execFileSync(process.execPath, ['--no-experimental-require-module', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const found = JSON.parse(out) as { typed: boolean; code: string; message: string };
+    expect(found).toMatchObject({ typed: true, code: 'UNSUPPORTED_RUNTIME' });
+    expect(found.message).toMatch(/^layered-config loads its signalr code on first use with require\(\) of an ES module, which needs Node 20\.19\+ or 22\.12\+ \(this is Node \d+\.\d+\.\d+/);
+    expect(found.message).not.toMatch(/dist[\\/]/);
+  });
+
   it('export the same names, each of the same kind, as the sources', async () => {
     const source = (await import('../../src/index.js')) as Record<string, unknown>;
     const kindOf = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
