@@ -176,6 +176,11 @@ function lazyGroup(file) {
 }
 const isLazy = (file) => lazyGroup(file) !== undefined;
 
+/** `export * as m<i> from './<file>'` for each boundary module (`i`: its index in `boundary`) that `keep` keeps. */
+function namespaceExports(boundary, keep = () => true) {
+  return boundary.flatMap((file, i) => (keep(file) ? [`export * as m${i} from ${JSON.stringify('./' + file)};`] : []));
+}
+
 /** A relative import's target as a root-relative source path (`./x.js` → `src/…/x.ts`). */
 function sourceTarget(importer, specifier) {
   return path.relative(root, path.resolve(path.dirname(importer), specifier)).split(path.sep).join('/').replace(/\.js$/, '.ts');
@@ -226,7 +231,7 @@ async function exportKinds(boundary) {
   try {
     await esbuild.build({
       absWorkingDir: root,
-      stdin: { contents: boundary.map((file, i) => `export * as m${i} from ${JSON.stringify('./' + file)};`).join('\n'), resolveDir: root, loader: 'ts' },
+      stdin: { contents: namespaceExports(boundary).join('\n'), resolveDir: root, loader: 'ts' },
       outfile: probe,
       bundle: true,
       format: 'esm',
@@ -342,22 +347,18 @@ function lazyFacades(boundary, kinds, eager) {
         const id = ids.get(sourceTarget(args.importer, args.path));
         return id === undefined ? undefined : { path: String(id), namespace: 'lazy-facade' };
       });
-      build.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
-        contents:
+      const importEager = eager.map((file) => `import ${JSON.stringify('./' + file)};`);
+      build.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => {
+        const entry = args.path.slice('lazy-entry:'.length);
+        const lines =
           args.path === 'lazy-runtime'
-            ? LAZY_RUNTIME
-            : args.path === 'lazy-entry:cli'
-            ? // the CLI too, so that it shares the one chunk of everything loaded at import
-              [...eager.map((file) => `import ${JSON.stringify('./' + file)};`), `export * from './src/cli.ts';`].join('\n')
-            : [
-                ...eager.map((file) => `import ${JSON.stringify('./' + file)};`),
-                ...boundary.flatMap((file, i) =>
-                  lazyGroup(file) === args.path.slice('lazy-entry:'.length) ? [`export * as m${i} from ${JSON.stringify('./' + file)};`] : [],
-                ),
-              ].join('\n'),
-        loader: 'js',
-        resolveDir: root,
-      }));
+            ? [LAZY_RUNTIME]
+            : entry === 'cli'
+              ? // the CLI too, so that it shares the one chunk of everything loaded at import
+                [...importEager, `export * from './src/cli.ts';`]
+              : [...importEager, ...namespaceExports(boundary, (file) => lazyGroup(file) === entry)];
+        return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
+      });
       build.onLoad({ filter: /.*/, namespace: 'lazy-facade' }, (args) => {
         const id = Number(args.path);
         const group = lazyGroup(boundary[id]);

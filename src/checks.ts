@@ -1,7 +1,7 @@
 import { ConfigurationError } from './core/errors.js';
 import type { ConfigurationRoot } from './core/root.js';
 import { bindShapeAsync } from './binding/index.js';
-import { findSchemaReference, importSchema } from './binding/schemaModule.js';
+import { findSchemaReference, importSchema, schemaReferenceLabel } from './binding/schemaModule.js';
 
 export interface CheckResult {
   /** One line per thing found (never a secret). */
@@ -44,7 +44,7 @@ async function checkSchema(config: ConfigurationRoot, options: CheckOptions): Pr
     const reference = findSchemaReference(options.schema, options.cwd ?? process.cwd());
     if (!reference) return result;
     await bindShapeAsync(config, null, await importSchema(reference));
-    result.lines.push(`Schema: the configuration is valid against ${reference.file}${reference.exportName ? `#${reference.exportName}` : ''}`);
+    result.lines.push(`Schema: the configuration is valid against ${schemaReferenceLabel(reference)}`);
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     result.errors.push(error);

@@ -1,7 +1,7 @@
 /** `layered-config describe`: finds the app's schema, imports it, and prints the settings it declares. */
 import { ConfigurationError } from './core/errors.js';
 import { describeSchema, formatDescriptionTable, formatDotenvExample } from './binding/describe.js';
-import { findSchemaReference, importSchema } from './binding/schemaModule.js';
+import { findSchemaReference, importSchema, schemaReferenceLabel } from './binding/schemaModule.js';
 
 export interface DescribeCommandOptions {
   cwd?: string | undefined;
@@ -28,6 +28,6 @@ export async function describeCommand(options: DescribeCommandOptions, stdout: {
   const settings = describeSchema(await importSchema(reference));
   if (format === 'json') stdout.write(`${JSON.stringify(settings.map((s) => (s.secret ? { ...s, default: s.default === undefined ? undefined : null } : s)), null, 2)}\n`);
   else if (format === 'env') stdout.write(formatDotenvExample(settings));
-  else stdout.write(`# ${settings.length} settings declared by ${reference.file}${reference.exportName ? `#${reference.exportName}` : ''}\n${formatDescriptionTable(settings)}`);
+  else stdout.write(`# ${settings.length} settings declared by ${schemaReferenceLabel(reference)}\n${formatDescriptionTable(settings)}`);
   return 0;
 }

@@ -19,6 +19,11 @@ export interface SchemaReference {
   from: string;
 }
 
+/** The reference as messages show it: the module file, and `#export` when one was named. */
+export function schemaReferenceLabel(reference: SchemaReference): string {
+  return `${reference.file}${reference.exportName ? `#${reference.exportName}` : ''}`;
+}
+
 /** Splits `./schema.mjs#settings` into the file (resolved against `cwd`) and the export. */
 export function parseSchemaReference(text: string, cwd: string, from: string): SchemaReference {
   const hash = text.lastIndexOf('#');

@@ -5,7 +5,8 @@
  * of the layers loaded before it. Nothing here imports the Azure SDK.
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import { ConfigurationError, describeOrigin } from '../core/errors.js';
+import { ConfigurationError } from '../core/errors.js';
+import { present, settingFromTree, type DiscoveryTree } from './tree.js';
 import type { ConfigurationProvider } from '../core/provider.js';
 import { AzureAppConfigurationProvider, type AzureAppConfigurationOptions } from '../providers/azureAppConfiguration.js';
 
@@ -25,13 +26,6 @@ export interface DiscoveredAppConfiguration {
   /** Found in `endpoints` / `connectionStrings`: the options carry the whole list. */
   list?: boolean;
 }
-
-export interface DiscoveryTree {
-  get(key: string): string | null | undefined;
-  origin?(key: string): { provider: string; source?: string } | undefined;
-}
-
-const present = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 
 export function discoverAppConfiguration(
   config: DiscoveryTree,
@@ -55,13 +49,8 @@ export function discoverAppConfiguration(
   if (present(endpoint)) return { endpoint: endpoint.trim(), source: `env ${APP_CONFIGURATION_ENDPOINT_VARIABLE}` };
   const connectionString = env[APP_CONFIGURATION_CONNECTION_STRING_VARIABLE];
   if (present(connectionString)) return { connectionString: connectionString.trim(), source: `env ${APP_CONFIGURATION_CONNECTION_STRING_VARIABLE}` };
-  const fromTree = config.get(APP_CONFIGURATION_ENDPOINT_KEY);
-  if (present(fromTree)) {
-    const origin = config.origin?.(APP_CONFIGURATION_ENDPOINT_KEY);
-    const where = origin ? ` from ${describeOrigin(origin)}` : '';
-    return { endpoint: fromTree.trim(), source: `${APP_CONFIGURATION_ENDPOINT_KEY}${where}` };
-  }
-  return undefined;
+  const fromTree = settingFromTree(config, APP_CONFIGURATION_ENDPOINT_KEY);
+  return fromTree && { endpoint: fromTree.value, source: fromTree.source };
 }
 
 /** What `loadConfig` hands a remote layer (structurally the lead's `RemoteLayerContext`). */

@@ -8,7 +8,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { ConfigurationProvider } from '../core/provider.js';
 import { KeyVaultError } from '../remote/keyvault/errors.js';
 import { AzureKeyVaultProvider, type AzureKeyVaultOptions, type KeyVaultLogger } from '../providers/azureKeyVault.js';
-import { describeOrigin } from '../core/errors.js';
+import { present, settingFromTree, type DiscoveryTree } from './tree.js';
 
 export const KEY_VAULT_ENDPOINT_VARIABLE = 'AZURE_KEYVAULT_RESOURCEENDPOINT';
 export const KEY_VAULT_URI_KEY = 'KeyVault:VaultUri';
@@ -22,14 +22,6 @@ export interface DiscoveredKeyVault {
   source: string;
 }
 
-/** The minimum of a configuration tree discovery needs. */
-export interface DiscoveryTree {
-  get(key: string): string | null | undefined;
-  origin?(key: string): { provider: string; source?: string } | undefined;
-}
-
-const present = (v: string | null | undefined): v is string => typeof v === 'string' && v.trim() !== '';
-
 export function discoverKeyVault(
   config: DiscoveryTree,
   env: NodeJS.ProcessEnv,
@@ -37,16 +29,11 @@ export function discoverKeyVault(
 ): DiscoveredKeyVault | undefined {
   if (options === false) return undefined;
   const explicit = (options as { vaultUrl?: unknown } | undefined)?.vaultUrl;
-  if (typeof explicit === 'string' && explicit.trim() !== '') return { vaultUrl: explicit.trim(), source: 'options.keyVault.vaultUrl' };
+  if (present(explicit)) return { vaultUrl: explicit.trim(), source: 'options.keyVault.vaultUrl' };
   const fromEnv = env[KEY_VAULT_ENDPOINT_VARIABLE];
   if (present(fromEnv)) return { vaultUrl: fromEnv.trim(), source: `env ${KEY_VAULT_ENDPOINT_VARIABLE}` };
-  const fromTree = config.get(KEY_VAULT_URI_KEY);
-  if (present(fromTree)) {
-    const origin = config.origin?.(KEY_VAULT_URI_KEY);
-    const where = origin ? ` from ${describeOrigin(origin)}` : '';
-    return { vaultUrl: fromTree.trim(), source: `${KEY_VAULT_URI_KEY}${where}` };
-  }
-  return undefined;
+  const fromTree = settingFromTree(config, KEY_VAULT_URI_KEY);
+  return fromTree && { vaultUrl: fromTree.value, source: fromTree.source };
 }
 
 /** What `loadConfig` hands a remote layer (structurally the lead's `RemoteLayerContext`). */
