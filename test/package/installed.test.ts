@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packAndInstall, repo, type Installed } from './install.js';
 
@@ -99,7 +100,12 @@ describe('the packed tarball', () => {
 
   it('passes publint with no errors or warnings', () => {
     // --strict: a warning fails too
-    const out = execFileSync(process.execPath, [path.join(bin('publint'), 'src/cli.js'), 'run', installed.tarball, '--strict'], { encoding: 'utf8' });
+    // Plain text whatever the caller's terminal: CI may set FORCE_COLOR, and publint then colours its report.
+    const env = { ...process.env, NO_COLOR: '1' };
+    delete env.FORCE_COLOR;
+    const out = stripVTControlCharacters(
+      execFileSync(process.execPath, [path.join(bin('publint'), 'src/cli.js'), 'run', installed.tarball, '--strict'], { encoding: 'utf8', env }),
+    );
     expect(out).not.toMatch(/Errors:|Warnings:/);
     // Its one suggestion, "sideEffects": false, would be untrue: importing the package attaches
     // bind() to the tree's classes (src/binding/methods.ts), and the build relies on bare imports.
