@@ -6,8 +6,9 @@
  * the hand-written reader, which also gives errors their line and column. `JSON.parse` loses three
  * things that configuration needs, each checked here:
  *  - a duplicate property (it keeps the last one): the members found must number the members
- *    written, counted natively on the text (two quotes per string read, or with escapes one
- *    colon outside strings per member);
+ *    written, counted on the text (the strings in it, names and values, or with escapes one
+ *    colon outside strings per member); a duplicate that differs only in case leaves fewer keys
+ *    than members;
  *  - a number's text (`1.0`, `1e5`, 20-digit ids): every number must print back as written;
  *  - member order (objects list integer-like names first): no object may have such a name.
  * Comments, trailing commas, a byte-order mark or more than 64 levels of nesting make `JSON.parse`
@@ -37,7 +38,20 @@ function countColons(text: string): number {
   return n;
 }
 
-const QUOTE = /"/g;
+/** A JSON string in text without escapes: nothing in it can be a `"`. */
+const PLAIN_STRING = /"[^"]*"/g;
+
+/**
+ * The strings, names and values, in valid JSON text without escapes. Each match consumes a whole
+ * string, so the count never starts inside one. `test` in a loop allocates nothing, where `match`
+ * builds an array of every hit (garbage that a cold start then pays for in collections).
+ */
+function countPlainStrings(text: string): number {
+  PLAIN_STRING.lastIndex = 0;
+  let n = 0;
+  while (PLAIN_STRING.test(text)) n++;
+  return n;
+}
 
 class Refused extends Error {}
 
@@ -84,54 +98,66 @@ function readPlainJson(text: string, source: string | undefined): Map<string, Pr
     if (String(Number(token)) !== token) return undefined;
   }
   // A duplicate member is dropped by JSON.parse, so the members read must be all those written.
-  // With escapes, each has exactly one `:` outside strings (here blanked out). Without, every `"`
-  // in the text opens or closes a name or a string value: there are two per string read, unless a
-  // member (at least its name) was dropped. Either count is made natively, in one pass.
-  const written = escapes ? countColons(structure) : text.match(QUOTE)?.length ?? 0;
-  let strings = 0;
+  // With escapes, each has exactly one `:` outside strings (here blanked out). Without, every
+  // string in the text is a name or a string value: as many as the names and string values read,
+  // unless a member (at least its name) was dropped.
+  const written = escapes ? countColons(structure) : countPlainStrings(text);
 
   const data = new Map<string, ProviderEntry>();
+  // Names read, string values read, and keys recorded: a key recorded twice (two names that differ
+  // only in case, or a name with a `:` that repeats a nested path) leaves the map short of `keys`.
   let members = 0;
+  let strings = 0;
+  let keys = 0;
   /**
-   * Records `value`, found at `path`. Containers are entered with their path and a `:` as the
-   * prefix of their children's paths (one concatenation per child); scalars, most members, are
-   * recorded here without a call of their own.
+   * Records a member that is not a string, found at `path`. Containers are entered with their path
+   * and a `:` as the prefix of their children's paths (one concatenation per child).
    */
   const put = (value: unknown, path: string, depth: number): void => {
-    let text: string | null;
-    if (typeof value === 'string') {
-      strings++;
-      text = value;
-    } else if (typeof value === 'object' && value !== null) {
+    if (typeof value === 'object' && value !== null) {
       // the container is one level below `depth`; the hand-written reader stops past 64
       if (depth >= MAX_DEPTH) throw new Refused();
       if (Array.isArray(value)) {
-        // As flattenJson: an empty container is recorded without a duplicate check.
-        if (value.length === 0) data.set(foldKey(path), { key: path, value: '', source });
-        else visitArray(value, path + KEY_DELIMITER, depth + 1);
+        if (value.length > 0) return visitArray(value, path + KEY_DELIMITER, depth + 1);
+        keys++;
+        data.set(foldKey(path), { key: path, value: '', source });
       } else {
         const names = Object.keys(value);
-        if (names.length === 0) data.set(foldKey(path), { key: path, value: null, source });
-        else visitObject(value as Record<string, unknown>, names, path + KEY_DELIMITER, depth + 1);
+        if (names.length > 0) return visitObject(value as Record<string, unknown>, names, path + KEY_DELIMITER, depth + 1);
+        keys++;
+        data.set(foldKey(path), { key: path, value: null, source });
       }
       return;
-    } else text = scalarText(value);
-    const size = data.size;
-    data.set(foldKey(path), { key: path, value: text, source });
-    // A duplicate is an error, which the hand-written reader reports with its line and column.
-    if (data.size === size) throw new Refused();
+    }
+    keys++;
+    data.set(foldKey(path), { key: path, value: scalarText(value), source });
   };
+  // String values, most members, are recorded in the loops themselves: a call per member is a
+  // large part of the walk's cost while this code still runs cold (interpreted).
   const visitObject = (object: Record<string, unknown>, names: string[], prefix: string, depth: number): void => {
     members += names.length;
-    for (const name of names) {
-      // (the regex only for names that start with a digit: this loop runs once per member, cold)
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      // (the regex only for names that start with a digit)
       const first = name.charCodeAt(0);
       if (first >= 48 && first <= 57 && INTEGER_LIKE.test(name)) throw new Refused();
-      put(object[name], prefix + name, depth);
+      const value = object[name];
+      const path = prefix + name;
+      if (typeof value === 'string') {
+        strings++;
+        data.set(foldKey(path), { key: path, value, source });
+      } else put(value, path, depth);
     }
   };
   const visitArray = (array: unknown[], prefix: string, depth: number): void => {
-    for (let i = 0; i < array.length; i++) put(array[i], prefix + i, depth);
+    for (let i = 0; i < array.length; i++) {
+      const value = array[i];
+      const path = prefix + i;
+      if (typeof value === 'string') {
+        strings++;
+        data.set(foldKey(path), { key: path, value, source });
+      } else put(value, path, depth);
+    }
   };
 
   try {
@@ -140,7 +166,10 @@ function readPlainJson(text: string, source: string | undefined): Map<string, Pr
     if (error instanceof Refused) return undefined;
     throw error;
   }
-  if (escapes ? members !== written : 2 * (members + strings) !== written) return undefined;
+  // A key recorded twice is a duplicate: an error (or, for two empty containers, not), which the
+  // hand-written reader decides and reports with its line and column.
+  if (data.size !== keys + strings) return undefined;
+  if (escapes ? members !== written : members + strings !== written) return undefined;
   return data;
 }
 

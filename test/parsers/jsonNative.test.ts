@@ -78,6 +78,16 @@ describe('JSON configuration files through JSON.parse', () => {
       { key: 'a', value: ':' },
       { key: 'b:', value: '' },
     ]);
+    // names that differ only in case: JSON.parse keeps both, the tree would hold one key
+    expect(readPlainJsonConfiguration('{"Key":"1","key":"2"}')).toBeUndefined();
+    expect(readPlainJsonConfiguration('{"a":["x"],"A":["y"]}')).toBeUndefined();
+    expect(readPlainJsonConfiguration('{"e":{},"E":[]}')).toBeUndefined(); // the hand-written reader decides
+    // a dropped duplicate among strings that start with ':' (the string count never starts inside one)
+    expect(readPlainJsonConfiguration('{"a":":b",":c":"d","a":":"}')).toBeUndefined();
+    expect(readPlainJsonConfiguration('{"a":":b",":c":"d"}')).toEqual([
+      { key: 'a', value: ':b' },
+      { key: ':c', value: 'd' },
+    ]);
     expect(readPlainJsonConfiguration('{"a":1.0}')).toBeUndefined(); // number text
     expect(readPlainJsonConfiguration('{"id":12345678901234567890}')).toBeUndefined();
     expect(readPlainJsonConfiguration('{"b":{"x":1},"10":{"y":2}}')).toBeUndefined(); // integer-like names reorder
