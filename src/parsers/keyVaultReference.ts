@@ -12,6 +12,7 @@
  * starts like a reference but breaks the grammar is an error, never passed through as a literal.
  */
 import { ConfigurationError, type ConfigurationErrorDetails } from '../core/errors.js';
+import { readSecretIdentifier, SECRET_NAME, SECRET_VERSION, type SecretIdentifierProblem } from './keyVaultSecretId.js';
 
 /** A parsed reference. `secretId` is the data-plane identifier a Key Vault client reads. */
 export interface KeyVaultReferenceParts {
@@ -44,8 +45,6 @@ export class InvalidKeyVaultReferenceError extends ConfigurationError {
 const PREFIX = /^\s*@microsoft\.keyvault\(/i;
 /** Key Vault's own rules: 3-24 characters, letters, digits and dashes, a letter first, no `--`, no dash last. */
 const VAULT_NAME = /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;
-const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
-const SECRET_VERSION = /^[0-9a-zA-Z]{1,64}$/;
 
 /** Whether a value is meant as a Key Vault reference (and so must parse): the cheap test run on every value. */
 export function looksLikeKeyVaultReference(value: string | null | undefined): value is string {
@@ -111,34 +110,22 @@ export function parseKeyVaultReference(
   return parts(vaultUrl, secretName!, version || undefined, 'VaultName');
 }
 
+/** Each problem in its words here: the vault host is shown, never the rest of the URL. */
+const SECRET_URI_PROBLEMS: Record<SecretIdentifierProblem, (host: string) => string> = {
+  'not-absolute': () => 'SecretUri is not an absolute URL.',
+  'not-https': () => 'SecretUri must be an https URL.',
+  'query-or-user-info': () => 'SecretUri must not carry a query, fragment or user info.',
+  'not-a-secret-path': (host) => `SecretUri must be https://<vault>/secrets/<name>[/<version>] (vault host '${host}').`,
+  'malformed-escape': (host) => `SecretUri has a malformed %-escape (vault host '${host}').`,
+  'bad-name': (host) => `the secret name in SecretUri must be 1-127 letters, digits or dashes (vault host '${host}').`,
+  'bad-version': (host) => `the version in SecretUri must be letters and digits (vault host '${host}').`,
+};
+
 function fromSecretUri(uri: string, fail: (why: string) => never): KeyVaultReferenceParts {
   if (uri === '') fail('SecretUri is empty.');
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return fail('SecretUri is not an absolute URL.');
-  }
-  if (url.protocol !== 'https:') fail('SecretUri must be an https URL.');
-  // A query or user info could carry a credential; it has no meaning in a secret identifier anyway.
-  if (url.search || url.hash || url.username || url.password) fail('SecretUri must not carry a query, fragment or user info.');
-  // The documented example ends with '/': one trailing slash is allowed, as the platform accepts it.
-  const segments = url.pathname.replace(/\/$/, '').split('/');
-  if (segments.length < 3 || segments.length > 4 || segments[0] !== '' || segments[1]!.toLowerCase() !== 'secrets') {
-    fail(`SecretUri must be https://<vault>/secrets/<name>[/<version>] (vault host '${url.host}').`);
-  }
-  const decode = (segment: string): string => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      return fail(`SecretUri has a malformed %-escape (vault host '${url.host}').`);
-    }
-  };
-  const name = decode(segments[2]!);
-  if (!SECRET_NAME.test(name)) fail(`the secret name in SecretUri must be 1-127 letters, digits or dashes (vault host '${url.host}').`);
-  const version = segments[3] ? decode(segments[3]) : undefined;
-  if (version !== undefined && !SECRET_VERSION.test(version)) fail(`the version in SecretUri must be letters and digits (vault host '${url.host}').`);
-  return parts(url.origin, name, version, 'SecretUri');
+  const id = readSecretIdentifier(uri);
+  if (!id.ok) return fail(SECRET_URI_PROBLEMS[id.problem](id.host ?? ''));
+  return parts(id.vaultUrl, id.name, id.version, 'SecretUri');
 }
 
 function parts(vaultUrl: string, secretName: string, secretVersion: string | undefined, form: KeyVaultReferenceParts['form']): KeyVaultReferenceParts {

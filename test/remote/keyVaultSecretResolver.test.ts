@@ -40,6 +40,9 @@ describe('parseKeyVaultSecretId', () => {
     ['https://my.vault.azure.net/keys/a', /secrets/],
     ['https://my.vault.azure.net/secrets/', /secrets/],
     ['https://my.vault.azure.net/secrets/a/b/c', /secrets/],
+    // the rule a SecretUri= reference follows too (parsers/keyVaultSecretId.ts): letters and digits, up to 64
+    ['https://my.vault.azure.net/secrets/a/v-1', /version/],
+    [`https://my.vault.azure.net/secrets/a/${'0'.repeat(65)}`, /version/],
     ['https://my.vault.azure.net/secrets/bad_name', /name/],
     ['https://my.vault.azure.net/secrets/a?x=1', /query/],
     // A malformed %-escape: a typed error, not decodeURIComponent's URIError.

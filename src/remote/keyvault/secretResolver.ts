@@ -12,6 +12,7 @@ import { AdaptiveLimiter, ConcurrencyLimiter, holdOnThrottle, throttleOutcome } 
 import { withRetry, type RetryOptions } from '../../net/retry.js';
 import { createSecretClient, defaultCredential, shownUrl } from './client.js';
 import { KeyVaultError, toKeyVaultError } from './errors.js';
+import { readSecretIdentifier, type SecretIdentifierProblem } from '../../parsers/keyVaultSecretId.js';
 
 export interface KeyVaultSecretResolverOptions {
   /** Default: `DefaultAzureCredential`, imported when first needed. */
@@ -39,40 +40,25 @@ export interface ResolvedSecret extends KeyVaultSecretId {
   value: string;
 }
 
-const NAME = /^[0-9a-zA-Z-]{1,127}$/;
+/** Each problem in this module's words (`KEY_VAULT_SECRET_ID`); the identifier is shown redacted. */
+const SECRET_ID_PROBLEMS: Record<SecretIdentifierProblem, string> = {
+  'not-absolute': 'not an absolute URL.',
+  'not-https': 'the scheme must be https.',
+  'query-or-user-info': 'it must not carry a query, fragment or user info.',
+  'not-a-secret-path': 'expected https://<vault>/secrets/<name>[/<version>].',
+  'malformed-escape': 'it has a malformed %-escape.',
+  'bad-name': 'the secret name must be 1-127 letters, digits or dashes.',
+  'bad-version': 'the version must be letters and digits.',
+};
 
 /** Parses a secret identifier; a KeyVaultError `KEY_VAULT_SECRET_ID` when it is not one. */
 export function parseKeyVaultSecretId(secretId: string): KeyVaultSecretId {
-  const fail = (why: string): never => {
+  const id = readSecretIdentifier(secretId);
+  if (!id.ok) {
     const shown = shownUrl(secretId);
-    throw new KeyVaultError(`Key Vault secret identifier '${shown}' is invalid: ${why}`, 'KEY_VAULT_SECRET_ID', { source: shown });
-  };
-  let url: URL;
-  try {
-    url = new URL(secretId);
-  } catch {
-    return fail('not an absolute URL.');
+    throw new KeyVaultError(`Key Vault secret identifier '${shown}' is invalid: ${SECRET_ID_PROBLEMS[id.problem]}`, 'KEY_VAULT_SECRET_ID', { source: shown });
   }
-  if (url.protocol !== 'https:') fail('the scheme must be https.');
-  if (url.search || url.hash || url.username || url.password) fail('it must not carry a query, fragment or user info.');
-  const segments = url.pathname.split('/').filter((s, i, all) => s !== '' || i < all.length - 1);
-  // ['', 'secrets', name] or ['', 'secrets', name, version]
-  if (segments[0] !== '' || segments.length < 3 || segments.length > 4 || segments[1]?.toLowerCase() !== 'secrets') {
-    fail("expected https://<vault>/secrets/<name>[/<version>].");
-  }
-  // A malformed %-escape is a bad identifier, not a URIError from deep inside.
-  const decoded = (segment: string): string => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      return fail('it has a malformed %-escape.');
-    }
-  };
-  const name = decoded(segments[2] ?? '');
-  if (!NAME.test(name)) fail('the secret name must be 1-127 letters, digits or dashes.');
-  const version = segments[3] ? decoded(segments[3]) : undefined;
-  if (version !== undefined && !/^[0-9a-zA-Z]+$/.test(version)) fail('the version must be letters and digits.');
-  return { vaultUrl: url.origin, name, ...(version ? { version } : {}) };
+  return { vaultUrl: id.vaultUrl, name: id.name, ...(id.version ? { version: id.version } : {}) };
 }
 
 interface VaultClient {
