@@ -101,7 +101,7 @@ describe('the packed tarball', () => {
   it('passes publint with no errors or warnings', () => {
     // --strict: a warning fails too
     // Plain text whatever the caller's terminal: CI may set FORCE_COLOR, and publint then colours its report.
-    const env = { ...process.env, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env.FORCE_COLOR;
     const out = stripVTControlCharacters(
       execFileSync(process.execPath, [path.join(bin('publint'), 'src/cli.js'), 'run', installed.tarball, '--strict'], { encoding: 'utf8', env }),
