@@ -296,6 +296,11 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
       continue;
     }
     const { name, kind } = known;
+    /** A typed keyword's parsed value, or StackExchange.Redis's error for it: the one place a value is quoted. */
+    const typed = <T>(parsed: T | undefined, what: string, shown: string = value): T => {
+      if (parsed === undefined) throw outOfRange(key, `Keyword '${key}' requires ${what}; the value '${shown}' is not recognised.`);
+      return parsed;
+    };
     switch (kind) {
       case 'ignored':
         break;
@@ -307,49 +312,29 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
         if (name === 'user') user = value;
         else options[name] = value;
         break;
-      case 'bool': {
-        const b = tryParseBoolean(value);
-        if (b === undefined) throw outOfRange(key, `Keyword '${key}' requires a boolean value; the value '${value}' is not recognised.`);
-        options[name] = b;
+      case 'bool':
+        options[name] = typed(tryParseBoolean(value), 'a boolean value');
         break;
-      }
       case 'int':
       case 'int1': {
-        const n = tryParseInt32(value);
-        if (n === undefined) throw outOfRange(key, `Keyword '${key}' requires an integer value; the value '${value}' is not recognised.`);
+        const n = typed(tryParseInt32(value), 'an integer value');
         if (kind === 'int1' && n < 1) throw outOfRange(key, `Keyword '${key}' has a minimum value of '1'; the value '${n}' is not permitted.`);
         options[name] = n;
         break;
       }
-      case 'version': {
-        const v = tryParseVersion(value);
-        if (v === undefined) throw outOfRange(key, `Keyword '${key}' requires a version value; the value '${value}' is not recognised.`);
-        options[name] = v;
+      case 'version':
+        options[name] = typed(tryParseVersion(value), 'a version value');
         break;
-      }
-      case 'proxy': {
-        const p = tryParseEnum(value, ['None', 'Twemproxy', 'Envoyproxy']);
-        if (p === undefined) throw outOfRange(key, `Keyword '${key}' requires a proxy value; the value '${value}' is not recognised.`);
-        options[name] = p;
+      case 'proxy':
+        options[name] = typed(tryParseEnum(value, ['None', 'Twemproxy', 'Envoyproxy']), 'a proxy value');
         break;
-      }
-      case 'sslProtocols': {
-        const p = tryParseSslProtocols(value);
-        if (p === undefined) {
-          // StackExchange.Redis quotes the value after turning `|` into `,` (measured by test/dotnet).
-          throw outOfRange(key, `Keyword '${key}' requires an SslProtocol value (multiple values separated by '|'); the value '${value.replaceAll('|', ',')}' is not recognised.`);
-        }
-        options[name] = p;
+      case 'sslProtocols':
+        // StackExchange.Redis quotes the value after turning `|` into `,` (measured by test/dotnet).
+        options[name] = typed(tryParseSslProtocols(value), "an SslProtocol value (multiple values separated by '|')", value.replaceAll('|', ','));
         break;
-      }
-      case 'protocol': {
-        const p = tryParseProtocol(value);
-        if (p === undefined) {
-          throw outOfRange(key, `Keyword '${key}' requires a RedisProtocol value or a known protocol version number; the value '${value}' is not recognised.`);
-        }
-        options[name] = p;
+      case 'protocol':
+        options[name] = typed(tryParseProtocol(value), 'a RedisProtocol value or a known protocol version number');
         break;
-      }
       case 'tunnel': {
         if (!value) {
           delete options[name];
