@@ -18,6 +18,39 @@ export interface ProviderEntry {
 /** A provider's whole data set: keyed by the case-folded key, so lookups are one `Map.get`. */
 export type ProviderData = ReadonlyMap<string, ProviderEntry>;
 
+/**
+ * Provider data that can find values without visiting every entry as an entry (a JSON file's data,
+ * flattened only when iterated): what `entriesWhere` asks of it.
+ */
+export interface SearchableProviderData extends ProviderData {
+  entriesWhere(test: (value: string) => boolean, needle?: string): Array<[string, ValuedEntry]>;
+}
+
+/** An entry with a value (not null). */
+export type ValuedEntry = ProviderEntry & { readonly value: string };
+
+/**
+ * Every `[folded key, entry]` of `data` whose value (null excepted) passes `test`, in the data's
+ * order. Scans at load (Key Vault references in every layer) go through this, so data that can
+ * answer it without building an entry per key is not made to. `needle`, when given, is text that
+ * every value passing `test` contains, ignoring ASCII case: data that keeps its source text may
+ * rule out every value at once when the text lacks it.
+ */
+export function entriesWhere(data: ProviderData, test: (value: string) => boolean, needle?: string): Array<[string, ValuedEntry]> {
+  const own = (data as Partial<SearchableProviderData>).entriesWhere;
+  return typeof own === 'function' ? own.call(data, test, needle) : scanEntriesWhere(data, test);
+}
+
+/** `entriesWhere` by visiting every entry. */
+export function scanEntriesWhere(data: ProviderData, test: (value: string) => boolean): Array<[string, ValuedEntry]> {
+  const found: Array<[string, ValuedEntry]> = [];
+  // forEach rather than for…of: no [key, entry] pair per value
+  data.forEach((entry, folded) => {
+    if (entry.value !== null && test(entry.value)) found.push([folded, entry as ValuedEntry]);
+  });
+  return found;
+}
+
 /** What a watching provider reports to its root. */
 export interface ProviderWatchSink {
   /**

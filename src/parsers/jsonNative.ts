@@ -19,7 +19,7 @@ import { foldKey, KEY_DELIMITER } from '../core/path.js';
 import type { ProviderEntry } from '../core/provider.js';
 import type { JsonEntry } from './json.js';
 
-const MAX_DEPTH = 64;
+export const MAX_DEPTH = 64;
 /** A JSON string token, in text that `JSON.parse` has accepted. */
 const STRING_TOKEN = /"(?:[^"\\]|\\.)*"/g;
 /** A number token, in text whose strings have been blanked out. */
@@ -30,7 +30,7 @@ const NUMBER_TOKEN = /-?[0-9][0-9.eE+-]*/g;
  */
 const NUMBER_IN_VALUE_POSITION = /[:[,]\s*-?[0-9][0-9.eE+-]*/g;
 const VALUE_POSITION_PREFIX = /^[:[,]\s*/;
-const INTEGER_LIKE = /^[0-9]+$/;
+export const INTEGER_LIKE = /^[0-9]+$/;
 
 function countColons(text: string): number {
   let n = 0;
@@ -53,32 +53,48 @@ function countPlainStrings(text: string): number {
   return n;
 }
 
-class Refused extends Error {}
+/** Thrown inside a walk when `JSON.parse`'s result cannot be trusted to flatten as written. */
+export class Refused extends Error {}
 
 /**
  * The entries `parseJsonConfiguration(text)` gives, read through `JSON.parse`, or undefined when
  * that cannot be known this way (including every text that is an error).
  */
 export function readPlainJsonConfiguration(text: string): JsonEntry[] | undefined {
-  const data = readPlainJson(text, undefined);
+  const data = readPlainJsonProviderData(text, undefined);
   return data === undefined ? undefined : [...data.values()].map(({ key, value }) => ({ key, value }));
 }
 
 /**
  * What `providerData` makes of `parseJsonConfiguration(text)` with `source` on every entry, built
- * in one pass (a JSON file provider's load): the same keys, order and entries, without the
- * intermediate list, its copies and a second folding of every key. Undefined as above.
+ * in one pass: the same keys, order and entries, without the intermediate list, its copies and a
+ * second folding of every key. Undefined as above.
  */
-export function readPlainJsonProviderData(text: string, source: string): Map<string, ProviderEntry> | undefined {
-  return readPlainJson(text, source);
+export function readPlainJsonProviderData(text: string, source: string | undefined): Map<string, ProviderEntry> | undefined {
+  const plain = readPlainJson(text);
+  return plain === undefined ? undefined : flattenPlainJson(plain, source);
+}
+
+/** A text that `JSON.parse` read, with what the checks of its flattening need. */
+export interface PlainJson {
+  readonly text: string;
+  /** What `JSON.parse` made of the text: an object. */
+  readonly root: Record<string, unknown>;
+  /** Whether the text has a `\` (escapes): then strings do not read back as written. */
+  readonly escapes: boolean;
+  /**
+   * Members counted on the text: without escapes every string in it (names and string values),
+   * with escapes the `:` outside strings (one per member). Whatever the parsed object holds must
+   * add up to this, or `JSON.parse` dropped a duplicate.
+   */
+  readonly written: number;
 }
 
 /**
- * The flattened entries by folded key, with `source` on each, or undefined (see above). This runs
- * once per file at start-up, cold (mostly interpreted), so it does as little per member as it can:
- * one walk, one string per key and its folded copy, one map operation per leaf.
+ * The text through `JSON.parse` with its numbers checked, or undefined when it is not an object
+ * or a number would not print back as written.
  */
-function readPlainJson(text: string, source: string | undefined): Map<string, ProviderEntry> | undefined {
+export function readPlainJson(text: string): PlainJson | undefined {
   let root: unknown;
   try {
     root = JSON.parse(text);
@@ -102,8 +118,46 @@ function readPlainJson(text: string, source: string | undefined): Map<string, Pr
   // string in the text is a name or a string value: as many as the names and string values read,
   // unless a member (at least its name) was dropped.
   const written = escapes ? countColons(structure) : countPlainStrings(text);
+  return { text, root: root as Record<string, unknown>, escapes, written };
+}
 
+/**
+ * The flattened entries by folded key, with `source` on each, or undefined when the checks fail
+ * (see above). This runs once per file at start-up, cold (mostly interpreted), so it does as little
+ * per member as it can: one walk, one string per key and its folded copy, one map operation per leaf.
+ */
+export function flattenPlainJson(plain: PlainJson, source: string | undefined): Map<string, ProviderEntry> | undefined {
   const data = new Map<string, ProviderEntry>();
+  let counts: FlattenCounts;
+  try {
+    counts = flattenInto(data, plain.root, source);
+  } catch (error) {
+    if (error instanceof Refused) return undefined;
+    throw error;
+  }
+  const { members, strings, keys } = counts;
+  // A key recorded twice is a duplicate: an error (or, for two empty containers, not), which the
+  // hand-written reader decides and reports with its line and column.
+  if (data.size !== keys + strings) return undefined;
+  if (plain.escapes ? members !== plain.written : members + strings !== plain.written) return undefined;
+  return data;
+}
+
+interface FlattenCounts {
+  /** Names read. */
+  members: number;
+  /** String values read (object members and array items). */
+  strings: number;
+  /** Other keys recorded: other scalars and empty containers. */
+  keys: number;
+}
+
+/**
+ * Records every leaf of `root` in `data` by folded key (a later one replacing an earlier one, as a
+ * map does), and counts what it read. Throws `Refused` past 64 levels or at an integer-like name.
+ * A JSON file's lazily flattened data (jsonTreeData.ts) fills itself with this when first walked.
+ */
+export function flattenInto(data: Map<string, ProviderEntry>, root: Record<string, unknown>, source: string | undefined): FlattenCounts {
   // Names read, string values read, and keys recorded: a key recorded twice (two names that differ
   // only in case, or a name with a `:` that repeats a nested path) leaves the map short of `keys`.
   let members = 0;
@@ -160,21 +214,12 @@ function readPlainJson(text: string, source: string | undefined): Map<string, Pr
     }
   };
 
-  try {
-    visitObject(root as Record<string, unknown>, Object.keys(root), '', 1);
-  } catch (error) {
-    if (error instanceof Refused) return undefined;
-    throw error;
-  }
-  // A key recorded twice is a duplicate: an error (or, for two empty containers, not), which the
-  // hand-written reader decides and reports with its line and column.
-  if (data.size !== keys + strings) return undefined;
-  if (escapes ? members !== written : members + strings !== written) return undefined;
-  return data;
+  visitObject(root, Object.keys(root), '', 1);
+  return { members, strings, keys };
 }
 
 /** A scalar as .NET's `JsonElement.ToString()` prints it; a JSON null stays null in configuration files. */
-function scalarText(value: unknown): string | null {
+export function scalarText(value: unknown): string | null {
   switch (typeof value) {
     case 'string':
       return value;

@@ -43,6 +43,8 @@ export class InvalidKeyVaultReferenceError extends ConfigurationError {
 }
 
 const PREFIX = /^\s*@microsoft\.keyvault\(/i;
+/** What every reference contains, ignoring case: a scan may rule out a whole source without it. */
+export const KEY_VAULT_REFERENCE_MARK = '@microsoft.keyvault(';
 /** Key Vault's own rules: 3-24 characters, letters, digits and dashes, a letter first, no `--`, no dash last. */
 const VAULT_NAME = /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;
 

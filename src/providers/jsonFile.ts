@@ -1,6 +1,6 @@
 import type { ProviderEntry } from '../core/provider.js';
 import { parseJsonConfiguration } from '../parsers/json.js';
-import { readPlainJsonProviderData } from '../parsers/jsonNative.js';
+import { readJsonTreeData } from '../parsers/jsonTreeData.js';
 import { FileConfigurationProvider, registerFastData, type FileProviderOptions } from './fileProvider.js';
 
 export type JsonFileOptions = FileProviderOptions;
@@ -21,8 +21,8 @@ export class JsonFileProvider extends FileConfigurationProvider {
   }
 
   static {
-    // Plain JSON straight to the provider's data, in one pass (start-up time): the same data as
-    // `parse` gives. Not for a subclass that overrides `parse`.
-    registerFastData(this.prototype.parse, readPlainJsonProviderData);
+    // Plain JSON straight to the provider's data (start-up time), flattened only when first walked:
+    // the same data as `parse` gives. Not for a subclass that overrides `parse`.
+    registerFastData(this.prototype.parse, readJsonTreeData);
   }
 }

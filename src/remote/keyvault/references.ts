@@ -11,8 +11,9 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { ConfigurationError, RemoteProviderError, type ConfigurationErrorDetails } from '../../core/errors.js';
-import type { ConfigurationProvider, ProviderData, ProviderEntry, ProviderWatchSink } from '../../core/provider.js';
+import { entriesWhere, type ConfigurationProvider, type ProviderData, type ProviderEntry, type ProviderWatchSink } from '../../core/provider.js';
 import {
+  KEY_VAULT_REFERENCE_MARK,
   looksLikeKeyVaultReference,
   parseKeyVaultReference,
   type KeyVaultReferenceParts,
@@ -246,9 +247,8 @@ export class KeyVaultReferences {
   async #resolve(tracked: Tracked, data: ProviderData): Promise<ProviderData> {
     const provider = tracked.provider;
     const found: Array<{ folded: string; entry: ProviderEntry; ref: KeyVaultReferenceParts }> = [];
-    // forEach rather than for…of: no [key, entry] pair per value (every layer's every value, at start-up)
-    data.forEach((entry, folded) => {
-      if (!looksLikeKeyVaultReference(entry.value)) return;
+    // Every layer's every value, at start-up: only the values that look like references become pairs.
+    for (const [folded, entry] of entriesWhere(data, looksLikeKeyVaultReference, KEY_VAULT_REFERENCE_MARK)) {
       const where = { key: entry.key, provider: provider.name, ...(entry.source !== undefined ? { source: entry.source } : {}) };
       const ref = parseKeyVaultReference(
         entry.value,
@@ -256,7 +256,7 @@ export class KeyVaultReferences {
         this.#options.vaultUrlFromName ? { vaultUrlFromName: this.#options.vaultUrlFromName } : {},
       );
       found.push({ folded, entry, ref });
-    });
+    }
     if (found.length === 0) {
       tracked.raw = data;
       tracked.resolved = data;
