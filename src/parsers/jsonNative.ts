@@ -24,12 +24,6 @@ export const MAX_DEPTH = 64;
 const STRING_TOKEN = /"(?:[^"\\]|\\.)*"/g;
 /** A number token, in text whose strings have been blanked out. */
 const NUMBER_TOKEN = /-?[0-9][0-9.eE+-]*/g;
-/**
- * A number where a value can start, in raw text: after `:`, `[` or `,`. Every number token is
- * found this way; a match inside a string (`"host:6380"`) can only make the check refuse, never pass.
- */
-const NUMBER_IN_VALUE_POSITION = /[:[,]\s*-?[0-9][0-9.eE+-]*/g;
-const VALUE_POSITION_PREFIX = /^[:[,]\s*/;
 export const INTEGER_LIKE = /^[0-9]+$/;
 
 function countColons(text: string): number {
@@ -38,18 +32,42 @@ function countColons(text: string): number {
   return n;
 }
 
-/** A JSON string in text without escapes: nothing in it can be a `"`. */
-const PLAIN_STRING = /"[^"]*"/g;
+/**
+ * A string or a number, in valid JSON text without escapes: nothing in a string can be a `"`, so
+ * each match of a string consumes it whole, and the scan never starts inside one; what it finds
+ * outside strings starting with a digit or `-` is a number.
+ */
+const PLAIN_TOKEN = /"[^"]*"|-?[0-9][0-9.eE+-]*/g;
+
+/** What may end a number token: a `"` is not. */
+const QUOTE = 34;
+
+/** A character of a number token. */
+function inNumber(code: number): boolean {
+  return (code >= 48 && code <= 57) || code === 46 || code === 101 || code === 69 || code === 43 || code === 45;
+}
 
 /**
- * The strings, names and values, in valid JSON text without escapes. Each match consumes a whole
- * string, so the count never starts inside one. `test` in a loop allocates nothing, where `match`
- * builds an array of every hit (garbage that a cold start then pays for in collections).
+ * The strings, names and values, in valid JSON text without escapes, or undefined when a number
+ * would not print back as written. One scan: `test` in a loop allocates nothing, where `match`
+ * builds an array of every hit (garbage that a cold start then pays for in collections), and only
+ * a number is cut out of the text.
  */
-function countPlainStrings(text: string): number {
-  PLAIN_STRING.lastIndex = 0;
+function countPlainStrings(text: string): number | undefined {
+  PLAIN_TOKEN.lastIndex = 0;
   let n = 0;
-  while (PLAIN_STRING.test(text)) n++;
+  while (PLAIN_TOKEN.test(text)) {
+    const end = PLAIN_TOKEN.lastIndex;
+    if (text.charCodeAt(end - 1) === QUOTE) {
+      n++;
+      continue;
+    }
+    // A number: what precedes it in valid JSON (`:`, `,`, `[`, white space) is no part of one.
+    let start = end - 1;
+    while (start > 0 && inNumber(text.charCodeAt(start - 1))) start--;
+    const token = text.slice(start, end);
+    if (String(Number(token)) !== token) return undefined;
+  }
   return n;
 }
 
@@ -103,22 +121,21 @@ export function readPlainJson(text: string): PlainJson | undefined {
   }
   if (typeof root !== 'object' || root === null || Array.isArray(root)) return undefined;
 
-  // Without escapes, strings read back exactly as written: numbers are found in value position
-  // in the raw text, and members are counted on it directly. With escapes, the text is copied with
-  // its strings blanked out first (several times slower on a cold start).
-  const escapes = text.includes('\\');
-  const structure = escapes ? text.replace(STRING_TOKEN, '""') : text;
-  const numbers = escapes ? structure.match(NUMBER_TOKEN) : structure.match(NUMBER_IN_VALUE_POSITION);
-  for (const match of numbers ?? []) {
-    const token = escapes ? match : match.replace(VALUE_POSITION_PREFIX, '');
+  // A duplicate member is dropped by JSON.parse, so the members read must be all those written.
+  // Without escapes, strings read back exactly as written: one scan of the raw text checks the
+  // numbers and counts the strings, each a name or a string value, as many as the names and string
+  // values read unless a member (at least its name) was dropped. With escapes, the text is copied
+  // with its strings blanked out first (several times slower on a cold start); then each member has
+  // exactly one `:` outside strings.
+  if (!text.includes('\\')) {
+    const written = countPlainStrings(text);
+    return written === undefined ? undefined : { text, root: root as Record<string, unknown>, escapes: false, written };
+  }
+  const structure = text.replace(STRING_TOKEN, '""');
+  for (const token of structure.match(NUMBER_TOKEN) ?? []) {
     if (String(Number(token)) !== token) return undefined;
   }
-  // A duplicate member is dropped by JSON.parse, so the members read must be all those written.
-  // With escapes, each has exactly one `:` outside strings (here blanked out). Without, every
-  // string in the text is a name or a string value: as many as the names and string values read,
-  // unless a member (at least its name) was dropped.
-  const written = escapes ? countColons(structure) : countPlainStrings(text);
-  return { text, root: root as Record<string, unknown>, escapes, written };
+  return { text, root: root as Record<string, unknown>, escapes: true, written: countColons(structure) };
 }
 
 /**

@@ -102,6 +102,15 @@ describe('JSON configuration files through JSON.parse', () => {
       { key: 'n:0', value: '8080' },
       { key: 'n:1', value: 'v1' },
     ]);
+    // text in strings that would not print back as a number is no number: the fast path reads it
+    expect(readPlainJsonConfiguration('{"Version":"v:1.0","Opens":"at:08","List":"[1e5, -0]"}')).toEqual([
+      { key: 'Version', value: 'v:1.0' },
+      { key: 'Opens', value: 'at:08' },
+      { key: 'List', value: '[1e5, -0]' },
+    ]);
+    // while a number after such strings is still checked
+    expect(readPlainJsonConfiguration('{"a":"x:1.0","b":[2, 1.50]}')).toBeUndefined();
+    expect(readPlainJsonConfiguration('{"a":"1e5","b":-0}')).toBeUndefined();
     expect(readPlainJsonConfiguration('{"path":"C:\\\\dir\\\\file","q":"say \\"a:b\\""}')).toEqual([
       { key: 'path', value: 'C:\\dir\\file' },
       { key: 'q', value: 'say "a:b"' },
