@@ -59,7 +59,8 @@ const builtinsByRequire = {
       const bare = specifier.slice('node:'.length);
       const eager = PRELOADED.has(bare);
       const actual = requireHere(specifier);
-      const lines = [`import { createRequire } from 'node:module';`, `const load = () => createRequire(import.meta.url)(${JSON.stringify(specifier)});`];
+      // process.getBuiltinModule (Node 20.16+): no require function built per module, as createRequire does.
+      const lines = [`const load = () => process.getBuiltinModule(${JSON.stringify(specifier)});`];
       if (eager) {
         lines.push('const m = load();');
         if (whole) lines.push('export default m;');
