@@ -119,12 +119,13 @@ function countLeaves(root: Record<string, unknown>, written: number): number | u
  * data is first iterated. Until then `get`, `has` and `size` answer from the parsed object.
  */
 export class JsonTreeData extends Map<string, ProviderEntry> implements SearchableProviderData {
-  readonly #root: Record<string, unknown>;
-  /** The text it was parsed from, where `entriesWhere` looks for its needle. */
-  readonly #text: string;
+  /**
+   * Until the data is flattened: the parsed object, and the text it was parsed from (where
+   * `entriesWhere` looks for its needle). Dropped once flattened, so the data is not held twice.
+   */
+  #parsed: { readonly root: Record<string, unknown>; readonly text: string } | undefined;
   readonly #source: string;
   readonly #leaves: number;
-  #flattened = false;
   /** Entries handed out before flattening, by folded key: flattening keeps these same objects. */
   readonly #found = new Map<string, ProviderEntry>();
   /** Folded name → name, for objects whose names have capitals, built on a lookup's first visit. */
@@ -138,21 +139,21 @@ export class JsonTreeData extends Map<string, ProviderEntry> implements Searchab
 
   private constructor({ root, text }: PlainJson, source: string, leaves: number) {
     super();
-    this.#root = root;
-    this.#text = text;
+    this.#parsed = { root, text };
     this.#source = source;
     this.#leaves = leaves;
   }
 
   override get size(): number {
-    return this.#flattened ? super.size : this.#leaves;
+    return this.#parsed === undefined ? super.size : this.#leaves;
   }
 
   override get(folded: string): ProviderEntry | undefined {
-    if (this.#flattened) return super.get(folded);
+    const parsed = this.#parsed;
+    if (parsed === undefined) return super.get(folded);
     let entry = this.#found.get(folded);
     if (entry === undefined) {
-      entry = this.#descend(folded);
+      entry = this.#descend(parsed.root, folded);
       if (entry !== undefined) this.#found.set(folded, entry);
     }
     return entry;
@@ -193,9 +194,10 @@ export class JsonTreeData extends Map<string, ProviderEntry> implements Searchab
    * `True` / `False`, there as `true` / `false`.
    */
   entriesWhere(test: (value: string) => boolean, needle?: string): Array<[string, ValuedEntry]> {
-    if (this.#flattened) return scanEntriesWhere(this, test);
+    const parsed = this.#parsed;
+    if (parsed === undefined) return scanEntriesWhere(this, test);
     const found: Array<[string, ValuedEntry]> = [];
-    if (needle !== undefined && !new RegExp(needle.replace(REGEXP_SYNTAX, '\\$&'), 'i').test(this.#text)) return found;
+    if (needle !== undefined && !new RegExp(needle.replace(REGEXP_SYNTAX, '\\$&'), 'i').test(parsed.text)) return found;
     // The names of the containers being visited; a key is built only for a value that passes.
     const path: string[] = [];
     const record = (name: string, text: string): void => {
@@ -246,13 +248,13 @@ export class JsonTreeData extends Map<string, ProviderEntry> implements Searchab
         } else visit(String(i), value);
       }
     };
-    visitObject(this.#root);
+    visitObject(parsed.root);
     return found;
   }
 
   /** The entry of a folded key, found by following its segments down the parsed object. */
-  #descend(folded: string): ProviderEntry | undefined {
-    let node: unknown = this.#root;
+  #descend(root: Record<string, unknown>, folded: string): ProviderEntry | undefined {
+    let node: unknown = root;
     let key = '';
     for (let start = 0; ; ) {
       const end = folded.indexOf(KEY_DELIMITER, start);
@@ -296,10 +298,12 @@ export class JsonTreeData extends Map<string, ProviderEntry> implements Searchab
 
   /** Fills the map with every entry, as `flattenPlainJson` would have at load, keeping entries handed out. */
   #flatten(): void {
-    if (this.#flattened) return;
-    this.#flattened = true;
+    const parsed = this.#parsed;
+    if (parsed === undefined) return;
+    // From here on the map's own entries answer (flattenInto fills them through the inherited `set`).
+    this.#parsed = undefined;
     // The load's checks passed on this same object, so nothing here can refuse.
-    flattenInto(this, this.#root, this.#source);
+    flattenInto(this, parsed.root, this.#source);
     for (const [folded, entry] of this.#found) super.set(folded, entry);
     this.#found.clear();
   }
