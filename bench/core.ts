@@ -259,7 +259,7 @@ interface ColdProcess {
   library?: boolean;
 }
 
-export async function benchColdLoad(runs = 15): Promise<BenchTable> {
+export async function benchColdLoad(runs = 41): Promise<BenchTable> {
   const { dir, env, scripts } = coldLoadFixture();
   const processes: Record<string, ColdProcess> = {
     ...Object.fromEntries(Object.entries(scripts).map(([lib, script]) => [lib, { args: ['--input-type=module', '-e', script], library: true }])),
