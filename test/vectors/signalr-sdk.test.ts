@@ -24,7 +24,7 @@ const verify = (token: string, audience: string) => jwtVerify(token, utf8(DEFAUL
 /** FakeEndpointUtils.GetFakeConnectionString */
 const fake = (i: number) => `Endpoint=http://localhost${i};AccessKey=${DEFAULT_KEY};Version=1.0;`;
 
-afterAll(() => expectNothingLeaked());
+afterAll(({}, file) => expectNothingLeaked([], file));
 
 describe('ServiceEndpointFacts', () => {
   // ClientEndpointTestData / ServerEndpointTestData as written: their "HttpsClientEndpoint" is http://bbb,

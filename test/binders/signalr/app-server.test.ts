@@ -95,7 +95,7 @@ async function settle(service: SignalRService, clients: Client[]): Promise<void>
 
 /** The emulators' access keys and Entra-issued keys: secrets that must not show in anything recorded. */
 const emulatorSecrets: string[] = [];
-afterAll(() => expectNothingLeaked(emulatorSecrets));
+afterAll(({}, file) => expectNothingLeaked(emulatorSecrets, file));
 
 describe.each([
   ['access keys', 'key' as const],

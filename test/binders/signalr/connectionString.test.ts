@@ -26,7 +26,7 @@ function parseError(text: string): SignalRConnectionStringError {
   return err as SignalRConnectionStringError;
 }
 
-afterAll(() => expectNothingLeaked());
+afterAll(({}, file) => expectNothingLeaked([], file));
 
 describe('grammar', () => {
   it.each(['Endpoint=xxx', 'AccessKey=xxx', 'XXX=yyy', 'XXX', `Endpoint=${HTTPS}`, `Endpoint=${HTTPS};`])(

@@ -30,7 +30,7 @@ beforeAll(async () => {
   certs = await testCertificates();
   identity = fake.endpoint;
 });
-afterAll(() => expectNothingLeaked());
+afterAll(({}, file) => expectNothingLeaked([], file));
 
 describe('credentialFor', () => {
   it('exports the SignalR scope', () => {

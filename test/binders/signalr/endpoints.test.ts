@@ -33,7 +33,7 @@ function memory(values: Record<string, string | null>): Promise<ConfigurationRoo
 
 const summary = (es: readonly ServiceEndpoint[]) => es.map((e) => [e.name, e.type, e.endpoint, e.key]);
 
-afterAll(() => expectNothingLeaked());
+afterAll(({}, file) => expectNothingLeaked([], file));
 
 describe('names and types (ServiceEndpoint.Parse)', () => {
   // ServiceEndpointFacts.TestAzureADConstructorWithKey

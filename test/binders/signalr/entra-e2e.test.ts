@@ -122,7 +122,7 @@ afterEach(async () => {
   for (const c of caches.splice(0)) c.dispose();
   await Promise.all(emulators.splice(0).map((e) => e.stop()));
 });
-afterAll(() => expectNothingLeaked([...issuedKeys, ...fake.endpoint.issued.map((t) => t.token)]));
+afterAll(({}, file) => expectNothingLeaked([...issuedKeys, ...fake.endpoint.issued.map((t) => t.token)], file));
 
 function newCache(): SignalRAccessKeyCache {
   const c = new SignalRAccessKeyCache();

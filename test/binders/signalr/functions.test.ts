@@ -24,7 +24,7 @@ const cs = (host: string, key = DEFAULT_KEY) => `Endpoint=https://${host}.servic
 const build = (values: Record<string, string>, name = 'Memory') => new ConfigurationBuilder().addInMemory(values, { name }).build();
 const summary = (endpoints: { name: string; type: string; endpoint: string; key?: string }[]) => endpoints.map((e) => [e.name, e.type, e.endpoint, e.key]);
 
-afterAll(() => expectNothingLeaked());
+afterAll(({}, file) => expectNothingLeaked([], file));
 
 describe('Azure Functions form', () => {
   it('reads AzureSignalRConnectionString; ConnectionStrings:<setting> wins over the plain setting', async () => {

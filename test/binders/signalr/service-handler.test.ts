@@ -15,7 +15,7 @@ import { DEFAULT_KEY, expectNothingLeaked, KEY_B, recordShown } from './leaks.js
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const APP_ORIGIN = 'https://app.example';
 
-afterAll(() => expectNothingLeaked());
+afterAll(({}, file) => expectNothingLeaked([], file));
 
 interface Answer {
   status: number;

@@ -18,7 +18,7 @@ import { startFakeService, SwappableProvider, testAgent, times, type FakeService
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const health = (r: { path: string }) => r.path === '/api/health';
 
-afterAll(() => expectNothingLeaked());
+afterAll(({}, file) => expectNothingLeaked([], file));
 
 let east: FakeService;
 let west: FakeService;

@@ -25,7 +25,7 @@ import { startFakeService, testAgent, times, type FakeService } from './service-
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
-afterAll(() => expectNothingLeaked());
+afterAll(({}, file) => expectNothingLeaked([], file));
 
 function routed(cs: string, name: string, type: 'primary' | 'secondary', online: boolean): RoutedEndpoint {
   const serviceEndpoint = createServiceEndpoint(cs, { name, type });

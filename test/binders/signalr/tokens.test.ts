@@ -18,7 +18,7 @@ async function verify(token: string, key: string, audience: string, algorithms =
   return { payload, protectedHeader };
 }
 
-afterAll(() => expectNothingLeaked());
+afterAll(({}, file) => expectNothingLeaked([], file));
 
 describe('generateAccessToken', () => {
   const endpoint = createServiceEndpoint(`Endpoint=https://res.service.signalr.net:8443;AccessKey=${DEFAULT_KEY};Version=1.0`);
