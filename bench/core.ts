@@ -179,8 +179,14 @@ export async function benchGet(): Promise<BenchTable> {
   };
 }
 
-/** The last statement of every cold-load child: its memory and its own CPU time (robust to a busy machine). */
-const report = `process.stdout.write(JSON.stringify({ rss: process.memoryUsage().rss, cpu: (process.cpuUsage().user + process.cpuUsage().system) / 1000 }));`;
+/**
+ * The last statement of every cold-load child: its memory and its own CPU time (robust to a busy
+ * machine). Written with `fs.writeSync` on the descriptor, not `process.stdout.write`: the first use
+ * of `process.stdout` on a pipe builds a socket stream, loading Node's stream and net modules, which
+ * costs each child differently (a library that already loaded streams pays less), so the instrument
+ * would weigh on what it measures.
+ */
+const report = `process.getBuiltinModule('node:fs').writeSync(1, JSON.stringify({ rss: process.memoryUsage().rss, cpu: (process.cpuUsage().user + process.cpuUsage().system) / 1000 }));`;
 
 /** Writes the cold-load data set and one script per library; returns the directory. */
 function coldLoadFixture(): { dir: string; env: Record<string, string>; scripts: Record<string, string> } {
