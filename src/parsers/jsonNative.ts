@@ -140,8 +140,9 @@ export function readPlainJson(text: string): PlainJson | undefined {
 
 /**
  * The flattened entries by folded key, with `source` on each, or undefined when the checks fail
- * (see above). This runs once per file at start-up, cold (mostly interpreted), so it does as little
- * per member as it can: one walk, one string per key and its folded copy, one map operation per leaf.
+ * (see above). Flattening runs cold (at start-up, or at a lazily flattened file's first walk) and
+ * mostly interpreted, so it does as little per member as it can: one walk, one string per key and
+ * its folded copy, one map operation per leaf.
  */
 export function flattenPlainJson(plain: PlainJson, source: string | undefined): Map<string, ProviderEntry> | undefined {
   const data = new Map<string, ProviderEntry>();

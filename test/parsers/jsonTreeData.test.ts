@@ -107,6 +107,20 @@ describe('a JSON file flattened on first walk', () => {
     // what flattening refuses (integer-like names reorder, duplicates drop), the hand-written reader reads
     expect(readJsonTreeData('{"2": 1, "1": 2}', 'f')).toBeUndefined();
     expect(readJsonTreeData('{"a": 1, "a": 2}', 'f')).toBeUndefined();
+    // nesting: refused from exactly the depth where flattening refuses (the hand-written reader's 64)
+    for (const levels of [62, 63, 64, 65, 66]) {
+      const text = `${'{"a":'.repeat(levels)}"v"${'}'.repeat(levels)}`;
+      const eager = readPlainJsonProviderData(text, 'f');
+      const data = readJsonTreeData(text, 'f');
+      expect(data === undefined, `${levels} levels`).toBe(eager === undefined);
+      if (data === undefined) continue;
+      expect(data).toBeInstanceOf(JsonTreeData);
+      const key = Array(levels).fill('a').join(':');
+      expect(data.get(key)).toEqual({ key, value: 'v', source: 'f' });
+      expect(data.get(key)).toEqual(eager!.get(key));
+    }
+    expect(readPlainJsonProviderData(`${'{"a":'.repeat(64)}"v"${'}'.repeat(64)}`, 'f')).toBeDefined();
+    expect(readPlainJsonProviderData(`${'{"a":'.repeat(66)}"v"${'}'.repeat(66)}`, 'f')).toBeUndefined();
   });
 
   it('finds keys case-insensitively and never reaches what objects inherit', () => {
