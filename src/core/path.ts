@@ -5,12 +5,26 @@
 
 export const KEY_DELIMITER = ':';
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /**
  * The case-folded form used for every lookup. .NET compares keys OrdinalIgnoreCase; lower-casing
  * agrees with it for all keys people write (ASCII, and letters whose case mapping is 1:1).
  */
 export function foldKey(key: string): string {
   return key.toLowerCase();
+}
+
+/**
+ * A segment's folded form when it is the same inside every key, so that a key's folded form is its
+ * segments' folded forms joined by `:`; undefined when that cannot be promised: a segment holding
+ * the delimiter, or a capital beyond ASCII, whose lower case may depend on the letters around it
+ * (`'AΣ:b'.toLowerCase()` is `'aσ:b'`, while `'AΣ'.toLowerCase()` is `'aς'`).
+ */
+export function foldSegment(segment: string): string | undefined {
+  if (segment.includes(KEY_DELIMITER)) return undefined;
+  const folded = foldKey(segment);
+  return folded === segment || ASCII.test(segment) ? folded : undefined;
 }
 
 /** `combine('a', 'b')` → `a:b`. Like .NET, an empty segment stays: `combine('a', '')` → `a:`. */
@@ -48,7 +62,6 @@ function parseInt32(segment: string): number | undefined {
   return n >= -2147483648 && n <= 2147483647 ? n : undefined;
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
 
 /**
  * .NET's OrdinalIgnoreCase orders by the upper-case form (`A` < `_` < `a`), so `_x` sorts after

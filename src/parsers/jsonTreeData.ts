@@ -16,13 +16,12 @@
  *  - no two names of one object that differ only in case (flattening may merge or refuse them).
  * Otherwise the file is flattened at once, as before.
  */
-import { foldKey, KEY_DELIMITER } from '../core/path.js';
+import { foldKey, foldSegment, KEY_DELIMITER } from '../core/path.js';
 import { scanEntriesWhere, type ProviderEntry, type SearchableProviderData, type ValuedEntry } from '../core/provider.js';
 import { flattenInto, flattenPlainJson, INTEGER_LIKE, MAX_DEPTH, readPlainJson, Refused, scalarText, type PlainJson } from './jsonNative.js';
 
 /** An array index as flattening writes it: no sign, no leading zero. */
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
-const ASCII = /^[\x00-\x7f]*$/;
 const REGEXP_SYNTAX = /[.*+?^${}()|[\]\\]/g;
 
 /**
@@ -38,11 +37,10 @@ export function readJsonTreeData(text: string, source: string): Map<string, Prov
 
 /** A name's folded form, or null when the name rules out descending (see the module comment). */
 function foldName(name: string): string | null {
-  if (name.length === 0 || name.includes(KEY_DELIMITER)) return null;
+  if (name.length === 0) return null;
   const first = name.charCodeAt(0);
   if (first >= 48 && first <= 57 && INTEGER_LIKE.test(name)) return null;
-  const folded = foldKey(name);
-  return folded === name || ASCII.test(name) ? folded : null;
+  return foldSegment(name) ?? null;
 }
 
 /**

@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationBuilder } from '../../src/builder.js';
 import { SectionNotFoundError } from '../../src/core/errors.js';
-import { compareKeys } from '../../src/core/path.js';
+import { compareKeys, foldKey, foldSegment } from '../../src/core/path.js';
 import type { ConfigurationProvider, ProviderData, ProviderWatchSink } from '../../src/core/provider.js';
 import { providerData } from '../../src/core/provider.js';
 import { fingerprint } from '../../src/core/secrets.js';
@@ -14,6 +14,18 @@ const build = (...layers: Record<string, string | null>[]) => {
 };
 
 describe('key model', () => {
+  it('folds a segment alone only when that is its folded form inside every key', () => {
+    for (const segment of ['Svc4', 'connectionstring', 'ünï', 'straße', 'Key_1']) {
+      expect(foldSegment(segment)).toBe(foldKey(segment));
+      expect(foldKey(`${segment}:Part:${segment}`)).toBe(`${foldSegment(segment)}:part:${foldSegment(segment)}`);
+    }
+    // Greek final sigma: the lower case of 'Σ' depends on what follows it
+    expect(foldKey('AΣ:b')).not.toBe(`${foldKey('AΣ')}:b`);
+    expect(foldSegment('AΣ')).toBeUndefined();
+    expect(foldSegment('Ünï')).toBeUndefined(); // a capital beyond ASCII
+    expect(foldSegment('a:b')).toBeUndefined();
+  });
+
   it('compares keys case-insensitively and lets the last provider win', async () => {
     const config = await build({ 'Azure:SignalR:ConnectionString': 'a', Other: 'x' }, { 'AZURE:signalr:connectionstring': 'b' });
     expect(config.get('azure:SIGNALR:ConnectionString')).toBe('b');
