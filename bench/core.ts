@@ -190,6 +190,8 @@ const report = `process.getBuiltinModule('node:fs').writeSync(1, JSON.stringify(
 
 const NO_DOTENV_OURS = 'layered-config, no .env (dotenv: false)';
 const NO_DOTENV_NCONF = 'nconf, no .env (without dotenv)';
+const APP_OURS = 'layered-config, as an app file (node app.mjs)';
+const APP_NCONF = 'nconf, as an app file (node app.mjs)';
 
 /** Writes the cold-load data set and one script per library; returns the directory. */
 function coldLoadFixture(): { dir: string; env: Record<string, string>; scripts: Record<string, string> } {
@@ -264,6 +266,13 @@ function coldLoadFixture(): { dir: string; env: Record<string, string>; scripts:
   return { dir, env, scripts };
 }
 
+/** Writes `script` as an ES module file in `dir`, as a service's main file; returns its path. */
+function appFile(dir: string, name: string, script: string): string {
+  const file = path.join(dir, `app-${name}.mjs`);
+  writeFileSync(file, script);
+  return file;
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -284,6 +293,11 @@ export async function benchColdLoad(runs = 41): Promise<BenchTable> {
         { args: ['--input-type=module', '-e', script], versus: lib === NO_DOTENV_OURS || lib === NO_DOTENV_NCONF ? NO_DOTENV_OURS : 'layered-config' },
       ]),
     ),
+    // The same scripts as a service's own ES module main file: Node then starts its ES module loader
+    // for that file, before any library, where a `node -e` child starts it for the first ES module
+    // imported (ours, not nconf, which is CommonJS). See docs/benchmarks.md (b).
+    [APP_OURS]: { args: [appFile(dir, 'layered-config', scripts['layered-config']!)], versus: APP_OURS },
+    [APP_NCONF]: { args: [appFile(dir, 'nconf', scripts.nconf!)], versus: APP_OURS },
     // What Node costs before any library: the bar for the import row.
     'bare node (node -e 0)': { args: ['-e', report] },
     // Node's ES module loader alone: any ES module's import pays it, ours included.
@@ -317,7 +331,8 @@ export async function benchColdLoad(runs = 41): Promise<BenchTable> {
       title: `(b) cold load: process start to a ready tree of 5,000 JSON keys + 200 environment variables + a .env (median of ${runs} processes)`,
       goal:
         `whole process at most 1.0x nconf's (here ${(ours / ms('nconf')).toFixed(2)}x; ` +
-        `without the .env on either side ${(ms(NO_DOTENV_OURS) / ms(NO_DOTENV_NCONF)).toFixed(2)}x); ` +
+        `without the .env on either side ${(ms(NO_DOTENV_OURS) / ms(NO_DOTENV_NCONF)).toFixed(2)}x; ` +
+        `as app files ${(ms(APP_OURS) / ms(APP_NCONF)).toFixed(2)}x); ` +
         `importing the package at most 10 ms over bare node (here ${importCost.toFixed(1)} ms, of which Node's ES module loader ${loaderCost.toFixed(1)} ms)`,
       rows: Object.entries(processes).map(([name, { versus }]) => ({
         process: name,
