@@ -235,6 +235,24 @@ describe('deliberate differences from .NET, each asserted on both sides', () => 
     expect(formatStackExchangeConfiguration(parseStackExchangeConfiguration(text))).toBe('localhost,$GET=GET2,$NOTACOMMAND=X');
   });
 
+  it(entry('redis-tostring-command-order'), async () => {
+    const text = 'localhost,$SSCAN=a,$SUNION=b';
+    const theirs = await dotnet({ area: 'redis', text });
+    if (theirs) expect((theirs as unknown as { toString: string }).toString).toBe('localhost,$SUNION=B,$SSCAN=A');
+    expect(formatStackExchangeConfiguration(parseStackExchangeConfiguration(text))).toBe('localhost,$SSCAN=A,$SUNION=B');
+  });
+
+  it(entry('redis-endpoint-not-a-host'), async () => {
+    const text = 'good:1,host name:2,ho/st:3,user:pw-4c1d9e@host:6379';
+    const theirs = await dotnet({ area: 'redis', text, secrets: ['pw-4c1d9e'] });
+    if (theirs) expect(theirs.endpoints).toEqual([{ host: 'good', port: 1 }, { host: 'host name', port: 2 }, { host: 'ho/st', port: 3 }, { host: 'user:<secret>@host:6379', port: 0 }]);
+    const parsed = parseStackExchangeConfiguration(text);
+    expect(parsed.endpoints).toEqual([{ host: 'good', port: 1 }]);
+    expect(formatStackExchangeConfiguration(parsed, { includePassword: true })).toBe('good:1');
+    expect(() => parseRedisConnectionString('user:pw-4c1d9e@host:6379')).toThrow(RedisConnectionStringError);
+    expect(() => parseRedisConnectionString('user:pw-4c1d9e@host:6379')).not.toThrow(/pw-4c1d9e/);
+  });
+
   it(entry('signalr-version-not-echoed'), async () => {
     const text = 'Endpoint=https://contoso.service.signalr.net;AccessKey=abc;Version=AccessKey=pasted/by+mistake';
     const theirs = await dotnet({ area: 'signalr', text });

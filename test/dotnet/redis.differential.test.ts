@@ -20,6 +20,9 @@ interface RedisAnswer {
   syncTimeout?: number;
   asyncTimeout?: number;
   allowAdmin?: boolean;
+  /** The effective `Protocol` (null: none, the server's version decides) and `DefaultVersion`, the host's defaults included. */
+  protocol?: string | null;
+  defaultVersion?: string;
   /** Each option the string writes, as parsed (the last occurrence wins). */
   written?: Record<string, unknown>;
   /** `ToString()` (password as `*****`) and `ToString(includePassword: true)` with the password replaced by `<secret>` (the oracle masks it; ours is redacted from the known passwords). */
@@ -55,6 +58,8 @@ export function theirs(a: OracleAnswer, c: RedisCase): RedisAnswer {
     syncTimeout: pick.syncTimeout,
     asyncTimeout: pick.asyncTimeout,
     allowAdmin: pick.allowAdmin,
+    protocol: ((a.options as Record<string, unknown>).protocol as string | null | undefined) ?? null,
+    defaultVersion: (a.options as Record<string, unknown>).version as string,
     written: Object.fromEntries(writtenKeywords(c.text).map((k) => [k, (a.options as Record<string, unknown>)[k] ?? null])),
     asString: (a as unknown as { toString: string }).toString,
     asStringWithPassword: (a as unknown as { toStringWithPassword: string }).toStringWithPassword,
@@ -87,6 +92,8 @@ export function ours(c: RedisCase): RedisAnswer {
       syncTimeout: (opt('syncTimeout') as number | null) ?? 5000,
       asyncTimeout: (opt('asyncTimeout') as number | null) ?? ((opt('syncTimeout') as number | null) ?? 5000),
       allowAdmin: (opt('allowAdmin') as boolean | null) ?? false,
+      protocol: p.protocol ?? null,
+      defaultVersion: p.defaultVersion,
       written: Object.fromEntries(writtenKeywords(c.text).map((k) => [k, ourOption(k, p.options[k])])),
       asString: formatStackExchangeConfiguration(p),
       // Redacted as the oracle redacts its answer, so the password never reaches a failure message.

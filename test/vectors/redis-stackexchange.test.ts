@@ -154,6 +154,36 @@ describe('Azure default-options providers', () => {
     expect(parseStackExchangeConfiguration(text).options.protocol).toBe(protocol);
   });
 
+  it.each([
+    // Azure Managed Redis prefers RESP3 unless the string opts out; a written low version does not turn it off
+    ['contoso.redis.azure.net:10000', 'resp3'],
+    ['contoso.redis.azure.net:10000,protocol=resp2', 'resp2'],
+    ['contoso.redis.azure.net:10000,protocol=resp3', 'resp3'],
+    ['contoso.redis.azure.net:10000,version=5', 'resp3'],
+    // elsewhere no protocol unless written: the server's version decides
+    ['contoso.redis.cache.windows.net:6380', undefined],
+    ['contoso.redis.cache.windows.net:6380,protocol=resp2', 'resp2'],
+    ['contoso.redis.cache.windows.net:6380,protocol=resp3', 'resp3'],
+    ['contoso.redis.cache.windows.net:6380,version=5', undefined],
+    ['myserver:6379', undefined],
+    ['myserver:6379,protocol=resp2', 'resp2'],
+    ['myserver:6379,protocol=resp3', 'resp3'],
+    ['myserver:6379,version=5', undefined],
+  ])('CorrectRespProtocol: %s has the effective protocol %s', (text, protocol) => {
+    expect(parseStackExchangeConfiguration(text).protocol).toBe(protocol);
+    // the settings carry it beside the other options, as they carry the effective abortConnect
+    expect(parseRedisConnectionString(text).options.protocol).toBe(protocol);
+  });
+
+  it.each([
+    ...['contoso.redis.cache.windows.net:6380', 'contoso.redis.cache.windows.net', 'contoso.REDIS.CACHE.chinacloudapi.cn:6380'].map((h) => [h, '6.0.0']),
+    ...['contoso.redis.azure.net:10000', 'contoso.redisenterprise.cache.azure.net:10000', 'contoso.REDIS.sovcloud-api.de:10000', 'contoso.redis.azure.net'].map((h) => [h, '7.4.0']),
+    ...['redis.contoso.com', 'redis.contoso.com:6379', 'contoso.redis.azure.net.X:10000', 'contoso.redis.azure.net:xx', 'contoso.redis.azure.net:'].map((h) => [h, '6.0.0']),
+    ['contoso.redis.cache.windows.net,abortConnect=true, version=2.1.1', '2.1.1'],
+  ])('ConfigurationOptionsDefaultFor…: %s assumes server version %s until the server says', (text, version) => {
+    expect(parseStackExchangeConfiguration(text).defaultVersion).toBe(version);
+  });
+
   it('CorrectRespProtocol: version=5 is kept as 5.0 on every host', () => {
     for (const host of ['contoso.redis.azure.net:10000', 'contoso.redis.cache.windows.net:6380', 'myserver:6379']) {
       expect(parseStackExchangeConfiguration(`${host},version=5`).options.version).toBe('5.0');

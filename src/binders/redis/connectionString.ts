@@ -53,7 +53,7 @@ function fromStackExchange(text: string, options: ParseStackExchangeOptions, sou
     endpoints,
     ...(parsed.azure ? { azure: parsed.azure } : {}),
     format: 'stackExchange',
-    options: { ...rest, abortConnect: parsed.abortConnect },
+    options: { ...rest, abortConnect: parsed.abortConnect, ...(parsed.protocol !== undefined ? { protocol: parsed.protocol } : {}) },
     sources,
   });
 }

@@ -87,7 +87,22 @@ export interface StackExchangeConfiguration {
   readonly ssl: boolean;
   /** The effective `abortConnect`: as written, else false for Azure hosts and true otherwise. */
   readonly abortConnect: boolean;
+  /**
+   * The effective `protocol` (StackExchange.Redis `Protocol`): as written, else `resp3` for Azure
+   * Managed Redis, whose options provider prefers RESP3; else absent, and the server's version decides.
+   */
+  readonly protocol?: 'resp2' | 'resp3';
+  /**
+   * The effective `version` (StackExchange.Redis `DefaultVersion`, the server version assumed until
+   * the server says): as written, else the provider's default, 7.4.0 for Azure Managed Redis and 6.0.0
+   * otherwise.
+   */
+  readonly defaultVersion: string;
 }
+
+/** StackExchange.Redis `DefaultOptionsProvider.DefaultVersion`: the base, and Azure Managed Redis's. */
+const DEFAULT_VERSION = '6.0.0';
+const AZURE_MANAGED_REDIS_DEFAULT_VERSION = '7.4.0';
 
 const INT32 = /^\s*[+-]?\d+\s*$/;
 
@@ -372,6 +387,10 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
           : false;
   const explicitAbort = options.abortConnect;
   const abortConnect = typeof explicitAbort === 'boolean' ? explicitAbort : azure === undefined;
+  // A written protocol wins; a written low version does not turn Azure Managed Redis's RESP3 off.
+  const protocol = options.protocol === 'resp2' || options.protocol === 'resp3' ? options.protocol : azure === 'azureManagedRedis' ? 'resp3' : undefined;
+  const defaultVersion =
+    typeof options.version === 'string' ? options.version : azure === 'azureManagedRedis' ? AZURE_MANAGED_REDIS_DEFAULT_VERSION : DEFAULT_VERSION;
 
   const result: StackExchangeConfiguration = {
     endpoints,
@@ -379,6 +398,8 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
     commandMap,
     ssl,
     abortConnect,
+    defaultVersion,
+    ...(protocol !== undefined ? { protocol } : {}),
     ...(password !== undefined ? { password } : {}),
     ...(user !== undefined ? { user } : {}),
     ...(sentinelPassword !== undefined ? { sentinelPassword } : {}),

@@ -62,7 +62,9 @@ export interface RedisSettings {
   readonly format: 'stackExchange' | 'url' | 'serviceConnector' | 'section';
   /**
    * Extra StackExchange.Redis options (`abortConnect`, `connectTimeout`, `syncTimeout`, `name`…), canonical
-   * spelling. `abortConnect` is always present with its effective value (false for Azure hosts).
+   * spelling. `abortConnect` is always present with its effective value (false for Azure hosts); in the
+   * StackExchange.Redis form, `protocol` is present when written, and is `resp3` for Azure Managed Redis
+   * hosts when not, as StackExchange.Redis prefers RESP3 there.
    */
   readonly options: RedisExtraOptions;
   /** The configuration keys these settings came from, with their providers; empty for a parsed string. */
