@@ -4,8 +4,12 @@
  */
 import { EOL } from 'node:os';
 
-/** .NET's `KeyPerFileConfigurationSource.IgnorePrefix` default: Kubernetes' `..data` and `..<timestamp>` entries. */
-export const DEFAULT_IGNORE_PREFIX = '..';
+/**
+ * .NET's `KeyPerFileConfigurationSource.IgnorePrefix` default: a file named `ignore.<anything>` is
+ * not a key. (Kubernetes' `..data` and `..<timestamp>` entries start with `.`, which the file
+ * provider never lists: see `isListedByFileProvider`.)
+ */
+export const DEFAULT_IGNORE_PREFIX = 'ignore.';
 
 /** .NET's `SectionDelimiter` default: `Logging__LogLevel` is the key `Logging:LogLevel`. */
 export const DEFAULT_SECTION_DELIMITER = '__';

@@ -23,7 +23,7 @@ export interface KeyPerFileOptions {
    * `Secrets:Db:Password`). Default none, as .NET, which has no such option.
    */
   prefix?: string;
-  /** File names starting with this are skipped (.NET's `IgnorePrefix`). Default `..`; `null` skips none. */
+  /** File names starting with this are skipped (.NET's `IgnorePrefix`). Default `ignore.`, as .NET; `null` skips none. */
   ignorePrefix?: string | null;
   /** Replaces the `ignorePrefix` rule: return true to skip a file (.NET's `IgnoreCondition`). */
   ignoreCondition?: (fileName: string) => boolean;

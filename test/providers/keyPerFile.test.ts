@@ -58,6 +58,21 @@ describe('KeyPerFileProvider', () => {
     expect(pairsOf(noIgnore)).toEqual([['ignore.me', 'x']]);
   });
 
+  it('skips files named ignore.* by default, as .NET (aspnetcore KeyPerFileTests CanIgnoreFilesWithDefault)', async () => {
+    await writeFile(join(tmp.dir, 'ignore.Secret0'), 'SecretValue0');
+    await writeFile(join(tmp.dir, 'ignore.Secret1'), 'SecretValue1');
+    await writeFile(join(tmp.dir, 'Secret2'), 'SecretValue2');
+    // the prefix is case-sensitive, as .NET's StartsWith
+    await writeFile(join(tmp.dir, 'Ignore.Secret3'), 'SecretValue3');
+    const config = await new ConfigurationBuilder().addKeyPerFile(tmp.dir).build();
+    expect(config.get('ignore.Secret0')).toBeUndefined();
+    expect(config.get('ignore.Secret1')).toBeUndefined();
+    expect(config.get('Secret2')).toBe('SecretValue2');
+    expect(config.get('Ignore.Secret3')).toBe('SecretValue3');
+    const none = await new KeyPerFileProvider(tmp.dir, { ignorePrefix: null }).load();
+    expect(pairsOf(none).map(([k]) => k).sort()).toEqual(['Ignore.Secret3', 'Secret2', 'ignore.Secret0', 'ignore.Secret1']);
+  });
+
   it('fails for a missing directory unless optional, when it is added (as AddKeyPerFile does)', async () => {
     const missing = join(tmp.dir, 'nope');
     expect(() => new ConfigurationBuilder().addKeyPerFile(missing)).toThrow(ConfigurationFileNotFoundError);

@@ -181,7 +181,7 @@ export interface KeyPerFileLayer {
 const fileName = fc
   .oneof(
     { weight: 5, arbitrary: fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => s.join('__')) },
-    { weight: 1, arbitrary: fc.constantFrom('..data', '..2024_01_01', '.hidden', 'a:b', 'a___b', 'x.txt', 'key_', '_key', 'A__', 'a.b.c', 'a--b', 'Db.Password') },
+    { weight: 1, arbitrary: fc.constantFrom('..data', '..2024_01_01', '.hidden', 'a:b', 'a___b', 'x.txt', 'key_', '_key', 'A__', 'a.b.c', 'a--b', 'Db.Password', 'ignore.Secret0', 'ignore.', 'Ignore.a', 'ignore__x') },
   )
   .filter((n) => n.length > 0 && n !== '.' && n !== '..' && !n.includes('/') && Buffer.byteLength(n) < 200);
 const fileContent = fc.oneof(
