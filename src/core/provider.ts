@@ -96,17 +96,26 @@ export interface ConfigurationProvider {
 
 /**
  * Builds a `ProviderData` from entries in source order: a later entry with the same key
- * (case-insensitive) replaces an earlier one, as .NET providers' `Data[key] = value` does.
+ * (case-insensitive) replaces an earlier one's value and source, as .NET providers'
+ * `Data[key] = value` does on a case-insensitive dictionary, which keeps the key as first spelled
+ * (`CommonEnv`, then `cOMMonEnv`: the key `CommonEnv` with the second value).
  */
 export function providerData(entries: Iterable<ProviderEntry>): Map<string, ProviderEntry> {
   const data = new Map<string, ProviderEntry>();
   if (Array.isArray(entries)) {
     // An index loop for the usual array: no iterator objects while start-up code still runs cold.
-    for (let i = 0; i < entries.length; i++) data.set(foldKey((entries[i] as ProviderEntry).key), entries[i] as ProviderEntry);
+    for (let i = 0; i < entries.length; i++) setKeepingSpelling(data, entries[i] as ProviderEntry);
     return data;
   }
-  for (const entry of entries) data.set(foldKey(entry.key), entry);
+  for (const entry of entries) setKeepingSpelling(data, entry);
   return data;
+}
+
+/** `data[key] = entry` as on .NET's case-insensitive dictionary: a repeated key keeps its first spelling. */
+export function setKeepingSpelling(data: Map<string, ProviderEntry>, entry: ProviderEntry): void {
+  const folded = foldKey(entry.key);
+  const earlier = data.get(folded);
+  data.set(folded, earlier === undefined || earlier.key === entry.key ? entry : { ...entry, key: earlier.key });
 }
 
 export const EMPTY_PROVIDER_DATA: ProviderData = new Map();

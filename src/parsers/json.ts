@@ -12,6 +12,7 @@
 
 import { ConfigurationParseError, DuplicateKeyError } from '../core/errors.js';
 import { combinePath, foldKey } from '../core/path.js';
+import { setKeepingSpelling } from '../core/provider.js';
 import { readPlainJsonConfiguration } from './jsonNative.js';
 
 /** System.Text.Json's `JsonValueKind` names, as .NET's messages print them. */
@@ -431,8 +432,10 @@ export function flattenJson(document: JsonDocument, options: JsonFlattenOptions 
     data.set(folded, { key: path, value: node.kind === 'Null' && emptyAsNull ? null : scalarText(node) });
   };
 
+  // An empty object or array sets its key without a duplicate check, as .NET's parser does
+  // (`_data[path] = null`): a key met before in another case keeps that spelling.
   const empty = (path: string | undefined, value: string | null = null): void => {
-    if (path !== undefined && emptyAsNull) data.set(foldKey(path), { key: path, value });
+    if (path !== undefined && emptyAsNull) setKeepingSpelling(data, { key: path, value });
   };
 
   visit(document.root, options.prefix, document.root.offset);

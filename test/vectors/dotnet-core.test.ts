@@ -411,6 +411,26 @@ describe('ConfigurationProviderTestBase through each provider', () => {
     const env = Object.fromEntries(dupCase.map(([k, v]) => [k.replaceAll(':', '__'), v ?? '']));
     assertConfig(await new ConfigurationBuilder().addEnvironmentVariables({ env }).build());
   });
+
+  it('keeps the first spelling of a key one provider repeats in another case, with the last value (LastVariableAddedWhenMultipleEnvironmentVariablesWithSameNameButDifferentCaseExist; .NET 10 measured)', async () => {
+    const env = await new ConfigurationBuilder().addEnvironmentVariables({ env: { CommonEnv: '1', commonenv: '2', cOMMonEnv: '3' } }).build();
+    expect(env.get('commonenv')).toBe('3');
+    expect(env.getChildren().map((c) => c.key)).toEqual(['CommonEnv']);
+    expect([...env.entries()]).toEqual([['CommonEnv', '3']]);
+    // where the value came from is still the variable that set it
+    expect(env.origin('CommonEnv')?.source).toContain('cOMMonEnv');
+
+    const args = await new ConfigurationBuilder().addCommandLine(['--KEY1=a', '--key1=b']).build();
+    expect([...args.entries()]).toEqual([['KEY1', 'b']]);
+
+    // An empty object or array sets its key without a duplicate check, keeping the first spelling.
+    for (const [text, value] of [['{"a":1,"A":{}}', null], ['{"a":1,"A":[]}', '']] as const) {
+      const file = join(dir, 'empty-after.json');
+      await writeFile(file, text);
+      const json = await new ConfigurationBuilder().addJsonFile(file).build();
+      expect([...json.entries()]).toEqual([['a', value]]);
+    }
+  });
 });
 
 // ---- Json: ArrayTest and JsonConfigurationTest --------------------------------------------------
