@@ -23,13 +23,14 @@ function mappingPairs(mappings: SwitchMappings): Iterable<readonly [string, stri
 export function validateSwitchMappings(mappings: SwitchMappings): Map<string, string> {
   const validated = new Map<string, string>();
   for (const [from, to] of mappingPairs(mappings)) {
+    // .NET's words exactly, its ArgumentException's parameter suffix included: CommandLineTest asserts them whole.
     if (!from.startsWith('-')) {
-      throw new CommandLineError(`The switch mappings contain an invalid switch '${from}'.`);
+      throw new CommandLineError(`The switch mappings contain an invalid switch '${from}'. (Parameter 'switchMappings')`);
     }
     const folded = foldKey(from);
     if (validated.has(folded)) {
       throw new CommandLineError(
-        `Keys in switch mappings are case-insensitive. A duplicated key '${from}' was found.`,
+        `Keys in switch mappings are case-insensitive. A duplicated key '${from}' was found. (Parameter 'switchMappings')`,
       );
     }
     validated.set(folded, to);

@@ -108,13 +108,13 @@ describe('parseCommandLine: .NET CommandLineTest vectors', () => {
 describe('validateSwitchMappings', () => {
   it('rejects a switch that does not start with "-" (ThrowExceptionWhenSwitchMappingsContainInvalidKey)', () => {
     expect(() => validateSwitchMappings({ '-K1': 'LongKey1', '--Key2': 'SuperLongKey2', '/Key3': 'AnotherSuperLongKey3' })).toThrowError(
-      new CommandLineError("The switch mappings contain an invalid switch '/Key3'."),
+      new CommandLineError("The switch mappings contain an invalid switch '/Key3'. (Parameter 'switchMappings')"),
     );
   });
 
   it('rejects switches that differ only by case, naming the second (ThrowExceptionWhenPassingSwitchMappingsWithDuplicatedKeys)', () => {
     expect(() => validateSwitchMappings({ '--KEY1': 'LongKey1', '--key1': 'SuperLongKey1', '-Key2': 'LongKey2', '-KEY2': 'LongKey2' })).toThrowError(
-      "Keys in switch mappings are case-insensitive. A duplicated key '--key1' was found.",
+      "Keys in switch mappings are case-insensitive. A duplicated key '--key1' was found. (Parameter 'switchMappings')",
     );
   });
 
