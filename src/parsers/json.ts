@@ -144,7 +144,10 @@ class Reader {
     });
   }
 
-  /** Skips white space and comments, which System.Text.Json's `CommentHandling.Skip` allows anywhere between tokens. */
+  /**
+   * Skips white space and comments, which System.Text.Json's `CommentHandling.Skip` allows between
+   * tokens, except between a property name and its `:` (see `object`).
+   */
   skipTrivia(): void {
     const text = this.#text;
     for (;;) {
@@ -167,6 +170,15 @@ class Reader {
       } else {
         return;
       }
+    }
+  }
+
+  skipWhiteSpace(): void {
+    const text = this.#text;
+    for (;;) {
+      const c = text.charCodeAt(this.pos);
+      if (c !== Ch.Space && c !== Ch.LineFeed && c !== Ch.CarriageReturn && c !== Ch.Tab) return;
+      this.pos++;
     }
   }
 
@@ -258,7 +270,20 @@ class Reader {
           case 'u': {
             const hex = text.slice(i + 2, i + 6);
             if (!HEX4.test(hex)) this.fail('an invalid \\u escape was found in a string', i);
-            out += String.fromCharCode(parseInt(hex, 16));
+            const unit = parseInt(hex, 16);
+            // A surrogate must come as a pair of escapes, high then low, as System.Text.Json requires
+            // ("Cannot read invalid UTF-16 JSON text as string").
+            if (unit >= 0xdc00 && unit <= 0xdfff) this.fail('a \\u escape is half of a surrogate pair with no first half', i);
+            if (unit >= 0xd800 && unit <= 0xdbff) {
+              const low = text.slice(i + 6, i + 8) === '\\u' ? parseInt(text.slice(i + 8, i + 12), 16) : NaN;
+              if (!HEX4.test(text.slice(i + 8, i + 12)) || !(low >= 0xdc00 && low <= 0xdfff)) {
+                this.fail('a \\u escape is half of a surrogate pair with no second half', i);
+              }
+              out += String.fromCharCode(unit, low);
+              i += 10;
+              break;
+            }
+            out += String.fromCharCode(unit);
             i += 4;
             break;
           }
@@ -294,7 +319,8 @@ class Reader {
       if (this.peek() !== Ch.Quote) this.fail('a property name in double quotes was expected');
       const nameOffset = this.pos;
       const name = this.string();
-      this.skipTrivia();
+      // White space only: System.Text.Json does not skip a comment between a name and its ':'.
+      this.skipWhiteSpace();
       if (this.peek() !== Ch.Colon) this.fail("a ':' was expected after the property name");
       this.pos++;
       members.push({ name, offset: nameOffset, value: this.value(depth) });

@@ -108,6 +108,9 @@ export interface PlainJson {
   readonly written: number;
 }
 
+/** A `\u` escape of a UTF-16 surrogate (high or low). */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
 /**
  * The text through `JSON.parse` with its numbers checked, or undefined when it is not an object
  * or a number would not print back as written.
@@ -131,6 +134,9 @@ export function readPlainJson(text: string): PlainJson | undefined {
     const written = countPlainStrings(text);
     return written === undefined ? undefined : { text, root: root as Record<string, unknown>, escapes: false, written };
   }
+  // A `\uD800`–`\uDFFF` escape may be half of an unpaired surrogate, which JSON.parse keeps and
+  // .NET's reader refuses: the hand-written reader decides.
+  if (SURROGATE_ESCAPE.test(text)) return undefined;
   const structure = text.replace(STRING_TOKEN, '""');
   for (const token of structure.match(NUMBER_TOKEN) ?? []) {
     if (String(Number(token)) !== token) return undefined;

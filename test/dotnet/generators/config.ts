@@ -87,7 +87,9 @@ export const jsonText = fc.oneof(
   { weight: 12, arbitrary: fc.tuple(fc.record({ t: fc.constant('obj' as const), members: fc.array(fc.tuple(jsonName, tree), { maxLength: 5 }) }), style).map(([t, s]) => renderJson(t, s)) },
   // Roots that are not objects, broken documents and an empty file.
   { weight: 1, arbitrary: fc.tuple(tree, style).map(([t, s]) => renderJson(t, s)) },
-  { weight: 1, arbitrary: fc.constantFrom('', ' ', '{', '{"a":1,,}', '{"a":}', "{'a':1}", '{"a":1}}', '{"a":1} x', '{"a":01}', '{"a":NaN}', '{"a":"\\x"}', '\uFEFF{"a":1}') },
+  { weight: 1, arbitrary: fc.constantFrom('', ' ', '{', '{"a":1,,}', '{"a":}', "{'a':1}", '{"a":1}}', '{"a":1} x', '{"a":01}', '{"a":NaN}', '{"a":"\\x"}', '\uFEFF{"a":1}',
+    // a comment between a name and its ':'; surrogate escapes alone and paired
+    '{"a"/*c*/:1}', '{"a" //c\n:1}', '{"a":"\\ud800"}', '{"a":"\\udc00x"}', '{"a\\ud800":1}', '{"a":"\\ud83d\\ude00"}') },
 );
 
 // ---- environment --------------------------------------------------------------------------------
