@@ -529,8 +529,9 @@ export const DELIBERATE: readonly DeliberateDifference[] = [
     area: 'config',
     title: '`GetDebugView` prints `Key=value (Provider)`',
     dotnet: '`GetDebugView` prints `Key=value (Provider)`',
-    ours: 'the value\'s source follows in brackets (`[argv[2]]`, `[env A__B]`, the file); `debugView({ sources: false })` prints .NET\'s text',
-    reason: 'the debug view is for finding where a value came from',
+    ours:
+      'the value\'s source follows in brackets (`[argv[2]]`, `[env A__B]`, the file); `debugView({ sources: false })` prints .NET\'s text, except that a file provider is named with the path it was given, where .NET names a file added by an absolute path by its file name alone (`JsonConfigurationProvider for \'appsettings.json\' (Optional)`)',
+    reason: 'the debug view is for finding where a value came from; `loadConfig()` adds its files by absolute path, and the directory tells which copy was read',
   },
   {
     id: 'readme-7',
