@@ -25,9 +25,11 @@ export function dotnetErrorCategory(type: string, message: string): string {
   if (dup) return `duplicate:${fold(dup[1]!)}`;
   if (message.startsWith('Top-level JSON element must be an object')) return 'json:root';
   if (type === 'FormatException' && (message.startsWith('Could not parse the JSON file') || message.startsWith('Unsupported JSON token'))) return 'json:invalid';
-  // A surrogate escape without its other half in a property name: System.Text.Json throws this from
-  // JsonProperty.Name, which the JSON parser does not wrap; the file is refused all the same.
-  if (type === 'InvalidOperationException' && message.startsWith('Cannot read invalid UTF-16 JSON text as string')) return 'json:invalid';
+  // A surrogate escape without its other half: System.Text.Json throws this when the parser reads the
+  // name or the string ("Cannot read invalid UTF-16 JSON text as string…", "Cannot read incomplete
+  // UTF-16 JSON text as string with missing low surrogate."), which the parser does not wrap; the
+  // file is refused all the same.
+  if (type === 'InvalidOperationException' && /^Cannot read (invalid|incomplete) UTF-16 JSON text as string/.test(message)) return 'json:invalid';
   if (message.includes('is not defined in the switch mappings')) return 'cmd:short-switch';
   if (message.startsWith('The switch mappings contain an invalid switch')) return 'cmd:invalid-mapping';
   if (message.startsWith('Keys in switch mappings are case-insensitive')) return 'cmd:duplicate-mapping';
