@@ -174,12 +174,21 @@ function tryParseProtocol(s: string): 'resp2' | 'resp3' | undefined {
 const outOfRange = (key: string, message: string) => new RedisConnectionStringError(message, { keyword: key });
 
 /**
+ * The IPv4 forms .NET's `IPAddress.TryParse` reads (as `inet_aton`): one to four parts, each hex
+ * (`0x7f`), octal (a leading `0`) or decimal, the last one filling the remaining bytes. WHATWG's
+ * host parser computes the same address for these; it also takes forms .NET does not (`0x` alone, a
+ * trailing `.`), which stay host names here as they do there.
+ */
+const IPV4_PART = '(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)';
+const IPV4_AS_DOTNET_READS_IT = new RegExp(`^${IPV4_PART}(?:\\.${IPV4_PART}){0,3}$`);
+
+/**
  * IPv4 and IPv6 literals in the canonical form .NET's `IPAddress.ToString()` gives (`127.1` →
  * `127.0.0.1`, `::1:6379` → `::0.1.99.121`); undefined when the text is not an IP address.
  */
 function canonicalIp(text: string): string | undefined {
   try {
-    if (/^[0-9.]+$/.test(text)) {
+    if (IPV4_AS_DOTNET_READS_IT.test(text)) {
       const host = new URL(`http://${text}/`).hostname;
       return /^\d+\.\d+\.\d+\.\d+$/.test(host) ? host : undefined;
     }

@@ -188,6 +188,16 @@ describe('StackExchange.Redis configuration strings (vectors from its ConfigTest
     ['2a01:9820:1:24::1:1:6379', '2a01:9820:1:24:0:1:1:6379', 0],
     ['[2a01:9820:1:24::1:1]:6379', '2a01:9820:1:24::1:1', 6379],
     ['[::1]', '::1', 0],
+    // IPv4 forms .NET's IPAddress.TryParse reads, as inet_aton (measured on .NET 10 by test/dotnet)
+    ['0x7f.1:1', '127.0.0.1', 1],
+    ['0X7F000001:1', '127.0.0.1', 1],
+    ['010.0.0.1:1', '8.0.0.1', 1],
+    ['0xdb:1', '0.0.0.219', 1],
+    // …and forms it does not, which stay host names: `0x` alone, a trailing dot, an octal 8, too large
+    ['0x:1', '0x', 1],
+    ['127.0.0.1.:1', '127.0.0.1.', 1],
+    ['08.1:1', '08.1', 1],
+    ['0x100000000:1', '0x100000000', 1],
   ])('endpoint %s → %s port %i', (text, host, port) => {
     expect(tryParseEndpoint(text)).toEqual({ host, port });
   });

@@ -7,6 +7,8 @@ export const REDIS_PASSWORDS = ['pw-7f3a9c1e5b', 'Zm9vYmFyc2VjcmV0PQ==', 'p@ss,w
 const host = fc.constantFrom(
   'contoso.redis.cache.windows.net', 'CONTOSO.REDIS.CACHE.WINDOWS.NET', 'orders.eastus.redis.azure.net', 'cache.redis.cache.chinacloudapi.cn',
   'localhost', 'redis', '127.0.0.1', '10.0.0.5', '::1', '[::1]', '2001:db8::1', '[2001:DB8::1]', '[::ffff:127.0.0.1]', 'host-name.example', '!/tmp/redis.sock',
+  // IPv4 as inet_aton reads it, and near misses that are host names to .NET
+  '0x7f.1', '0X7F000001', '010.0.0.1', '127.1', '0x', '127.0.0.1.', '08.1', 'cafe.dead',
 );
 const port = fc.constantFrom('', ':6379', ':6380', ':10000', ':0', ':65535', ':65536', ':-1', ':abc', ': 6380', ':06380');
 const endpoint = fc.tuple(host, port).map(([h, p]) => (h.startsWith('!') || (h.includes(':') && !h.startsWith('[')) ? h : h + p));
