@@ -126,10 +126,13 @@ function nonEmpty(value: string | undefined): string | undefined {
  * The `.env` files in precedence order, later winning: Vite's and dotenv-flow's order (an
  * environment's file beats the machine-wide `.env.local`, as `appsettings.{Environment}.json`
  * beats `appsettings.json`). `.env.local` is skipped in `Test` so tests run the same everywhere.
+ * An environment named `Local` (Vite refuses that mode name) has `.env.local` as its own file:
+ * it is listed once.
  */
 export function dotenvFileNames(environment: string): string[] {
   const env = environment.toLowerCase();
-  return ['.env', ...(env === 'test' ? [] : ['.env.local']), `.env.${env}`, `.env.${env}.local`];
+  const names = ['.env', ...(env === 'test' ? [] : ['.env.local']), `.env.${env}`, `.env.${env}.local`];
+  return names.filter((name, i) => names.indexOf(name) === i);
 }
 
 /**

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigurationError } from '../core/errors.js';
 import type { ConfigurationProvider, ProviderData, ProviderWatchSink } from '../core/provider.js';
 import { EMPTY_PROVIDER_DATA } from '../core/provider.js';
@@ -9,13 +10,13 @@ export interface UserSecretsOptions {
   /** The user-secrets id; default `userSecretsId` from the nearest `package.json`. */
   id?: string;
   /**
-   * Whether a missing id is fine (no keys) rather than an error. Default true, as .NET's
-   * `AddUserSecrets<T>()`. The secrets file itself is always optional, as in .NET.
+   * Default true: no id, no store location or no `secrets.json` gives no keys, as the .NET hosts'
+   * default stack does. `false` makes each of them an error, as .NET 10's `AddUserSecrets(…, optional: false)`.
    */
   optional?: boolean;
   /** Watch `secrets.json` and reload it when it changes. Default false. */
   reloadOnChange?: boolean;
-  /** Where `APPDATA`, `HOME`, `USERPROFILE` and `DOTNET_USER_SECRETS_FALLBACK_DIR` are read; default `process.env`. */
+  /** Where `APPDATA`, `HOME`, `XDG_CONFIG_HOME` and `DOTNET_USER_SECRETS_FALLBACK_DIR` are read; default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Where the search for `package.json` starts (walking up); default the current directory. */
   packageJsonDir?: string;
@@ -27,22 +28,45 @@ export const USER_SECRETS_FALLBACK_DIR = 'DOTNET_USER_SECRETS_FALLBACK_DIR';
 // so an id that works here also works for a teammate on another OS.
 const INVALID_ID_CHAR = /["<>|:*?\\/\u0000-\u001f]/;
 
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
+/**
+ * .NET's `Environment.GetFolderPath(SpecialFolder.ApplicationData)` on Linux and macOS:
+ * `XDG_CONFIG_HOME` when it is an absolute path, else `.config` in the account's home directory
+ * (from the user database: `HOME` is unset when this is asked); '' when that folder does not exist.
+ */
+function applicationDataFolder(env: Readonly<Record<string, string | undefined>>): string {
+  const xdg = env.XDG_CONFIG_HOME;
+  let folder: string;
+  if (xdg && isAbsolute(xdg)) folder = xdg;
+  else {
+    try {
+      folder = join(userInfo().homedir, '.config');
+    } catch {
+      return ''; // no entry for this user (some containers)
+    }
+  }
+  return existsSync(folder) ? folder : '';
 }
 
 /**
- * The path of `secrets.json` for an id, as .NET's `PathHelper` computes it: under
- * `{APPDATA}/Microsoft/UserSecrets/{id}` when `APPDATA` is set, else under
- * `{HOME}/.microsoft/usersecrets/{id}` (`USERPROFILE`, then `DOTNET_USER_SECRETS_FALLBACK_DIR`
- * stand in for `HOME`). Throws a `ConfigurationError` for an invalid id or when there is no root.
+ * The path of `secrets.json` for an id, as .NET's `PathHelper` computes it: the store root is
+ * `APPDATA` if set, else `HOME` if set, else the application-data folder (see above) — a variable
+ * set to '' counts as set, so it leaves no root, as `??` does in .NET. Under a non-empty `APPDATA`
+ * the file is `Microsoft/UserSecrets/{id}/secrets.json`, else `.microsoft/usersecrets/{id}/secrets.json`.
+ * With no root, `DOTNET_USER_SECRETS_FALLBACK_DIR` is the root: .NET's error message says to set
+ * it, though its own chain never reaches it (docs/differences.md). Throws a `ConfigurationError`
+ * for an invalid id, and for no root unless `throwIfNoRoot` is false (then '' is returned).
  */
-export function userSecretsPath(id: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
+export function userSecretsPath(
+  id: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  { throwIfNoRoot = true }: { throwIfNoRoot?: boolean } = {},
+): string {
   if (id.length === 0) {
-    throw new ConfigurationError('The user secrets ID must be a non-empty string.', 'USER_SECRETS_ID');
+    throw new ConfigurationError("Value cannot be null or an empty string. (Parameter 'userSecretsId')", 'USER_SECRETS_ID');
   }
   const bad = INVALID_ID_CHAR.exec(id);
   if (bad) {
+    // A control character is written as its escape: error text goes to logs and terminals.
     const shown = bad[0] < ' ' ? `\\u${bad[0].charCodeAt(0).toString(16).padStart(4, '0')}` : bad[0];
     throw new ConfigurationError(
       `Invalid character '${shown}' found in the user secrets ID at index '${bad.index}'.`,
@@ -53,16 +77,18 @@ export function userSecretsPath(id: string, env: Readonly<Record<string, string 
   if (id === '.' || id === '..') {
     throw new ConfigurationError(`The user secrets ID '${id}' is not a valid directory name.`, 'USER_SECRETS_ID');
   }
-  const appData = nonEmpty(env.APPDATA);
-  if (appData !== undefined) return join(appData, 'Microsoft', 'UserSecrets', id, 'secrets.json');
-  const root = nonEmpty(env.HOME) ?? nonEmpty(env.USERPROFILE) ?? nonEmpty(env[USER_SECRETS_FALLBACK_DIR]);
-  if (root === undefined) {
-    throw new ConfigurationError(
-      `Could not determine an appropriate location for storing user secrets. Set the ${USER_SECRETS_FALLBACK_DIR} environment variable to a folder where user secrets should be stored.`,
-      'USER_SECRETS_LOCATION',
-    );
+  const appData = env.APPDATA;
+  const root = appData ?? env.HOME ?? applicationDataFolder(env);
+  if (root !== '') {
+    return appData ? join(root, 'Microsoft', 'UserSecrets', id, 'secrets.json') : join(root, '.microsoft', 'usersecrets', id, 'secrets.json');
   }
-  return join(root, '.microsoft', 'usersecrets', id, 'secrets.json');
+  const fallback = env[USER_SECRETS_FALLBACK_DIR];
+  if (fallback) return join(fallback, '.microsoft', 'usersecrets', id, 'secrets.json');
+  if (!throwIfNoRoot) return '';
+  throw new ConfigurationError(
+    `Could not determine an appropriate location for storing user secrets. Set the ${USER_SECRETS_FALLBACK_DIR} environment variable to a folder where user secrets should be stored.`,
+    'USER_SECRETS_LOCATION',
+  );
 }
 
 /**
@@ -97,8 +123,8 @@ export function findUserSecretsId(dir: string): { id?: string; packageJson?: str
 /**
  * `addUserSecrets(options)`: the .NET user-secrets store's `secrets.json`, read with the JSON
  * file rules; every value is secret. The id and path are resolved when the provider is created;
- * an invalid id, no store location, or (with `optional: false`) no id fail the load, so the error
- * comes out of `build()` with the others.
+ * an invalid id, or (with `optional: false`) no id, no store location or no `secrets.json`, fail
+ * the load, so the error comes out of `build()` with the others.
  */
 export class UserSecretsProvider implements ConfigurationProvider {
   readonly name: string;
@@ -129,15 +155,20 @@ export class UserSecretsProvider implements ConfigurationProvider {
       }
       return;
     }
+    const optional = options.optional !== false;
+    let path: string;
     try {
-      this.secretsPath = userSecretsPath(id, env);
+      path = userSecretsPath(id, env, { throwIfNoRoot: !optional });
     } catch (err) {
       const e = err as ConfigurationError;
       this.#error = new ConfigurationError(e.message, e.code, { provider: this.name, cause: e });
       return;
     }
-    this.#file = new JsonFileProvider(this.secretsPath, {
-      optional: true,
+    // No store location, optional: nothing to read, as .NET adds no file then.
+    if (path === '') return;
+    this.secretsPath = path;
+    this.#file = new JsonFileProvider(path, {
+      optional,
       reloadOnChange: options.reloadOnChange ?? false,
       name: this.name,
     });

@@ -521,8 +521,16 @@ export const DELIBERATE: readonly DeliberateDifference[] = [
     area: 'config',
     title: 'User-secrets ids are checked for the current OS\'s invalid fi',
     dotnet: 'User-secrets ids are checked for the current OS\'s invalid file-name characters',
-    ours: 'the Windows set on every OS, and `.`/`..` rejected',
-    reason: 'an id must never leave the store directory, and must work on every machine the team uses',
+    ours: 'the Windows set on every OS, and `.`/`..` rejected; a control character is shown in the error as `\\uXXXX`',
+    reason: 'an id must never leave the store directory, and must work on every machine the team uses; error text goes to logs and terminals',
+  },
+  {
+    id: 'readme-13',
+    area: 'config',
+    title: 'With no user-secrets location, DOTNET_USER_SECRETS_FALLBACK_DIR',
+    dotnet: '`PathHelper` chains `APPDATA ?? HOME ?? GetFolderPath(ApplicationData) ?? … ?? DOTNET_USER_SECRETS_FALLBACK_DIR`, and `GetFolderPath` returns `""`, never null, so the fallback variable its error message asks for is never read',
+    ours: 'with no location from `APPDATA`, `HOME` or the application-data folder, `DOTNET_USER_SECRETS_FALLBACK_DIR` is the store root',
+    reason: 'the escape hatch the error names should work; wherever .NET finds a location, ours is the same',
   },
   {
     id: 'readme-6',

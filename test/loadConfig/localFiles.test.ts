@@ -59,6 +59,8 @@ describe('.env files', () => {
 
   it('skips .env.local in Test, so tests do not depend on a developer machine', async () => {
     expect(dotenvFileNames('Test')).toEqual(['.env', '.env.test', '.env.test.local']);
+    // `Local` (a name .NET teams use) has `.env.local` as its own file, listed once
+    expect(dotenvFileNames('Local')).toEqual(['.env', '.env.local', '.env.local.local']);
     const config = await load(app(DOTENV_FILES), { environment: 'Test' });
     expect(config.get('Winner')).toBe('env.test.local');
     expect(config.get('From:Local')).toBeUndefined();

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, ConfigurationParseError } from '../../src/core/errors.js';
+import { ConfigurationError, ConfigurationFileNotFoundError, ConfigurationParseError } from '../../src/core/errors.js';
 import { findUserSecretsId, userSecretsPath, UserSecretsProvider } from '../../src/providers/userSecrets.js';
 import { pairsOf, recordingSink, useTempDirPerTest, valueOf, waitFor } from './helpers.js';
 
@@ -22,16 +22,26 @@ describe('userSecretsPath: .NET PathHelper', () => {
     expect(userSecretsPath(ID, { APPDATA: '/appdata', HOME: '/home/u' })).toBe(join('/appdata', 'Microsoft', 'UserSecrets', ID, 'secrets.json'));
   });
 
-  it('uses HOME, then USERPROFILE, then DOTNET_USER_SECRETS_FALLBACK_DIR, with the lower-case folder names', () => {
+  it('uses HOME, else the application-data folder (XDG_CONFIG_HOME when it exists), with the lower-case folder names (.NET 10 measured)', () => {
     const tail = ['.microsoft', 'usersecrets', ID, 'secrets.json'];
     expect(userSecretsPath(ID, { HOME: '/home/u', DOTNET_USER_SECRETS_FALLBACK_DIR: '/fb' })).toBe(join('/home/u', ...tail));
-    expect(userSecretsPath(ID, { USERPROFILE: '/profile', DOTNET_USER_SECRETS_FALLBACK_DIR: '/fb' })).toBe(join('/profile', ...tail));
-    expect(userSecretsPath(ID, { DOTNET_USER_SECRETS_FALLBACK_DIR: '/fb' })).toBe(join('/fb', ...tail));
-    expect(userSecretsPath(ID, { APPDATA: '', HOME: '/home/u' })).toBe(join('/home/u', ...tail));
+    // HOME unset: .NET asks GetFolderPath(ApplicationData), XDG_CONFIG_HOME if absolute, and only if that folder exists
+    expect(userSecretsPath(ID, { XDG_CONFIG_HOME: tmp.dir, USERPROFILE: '/profile' })).toBe(join(tmp.dir, ...tail));
+    // USERPROFILE is not read; a missing folder leaves no root, so the fallback variable is the root
+    expect(userSecretsPath(ID, { XDG_CONFIG_HOME: join(tmp.dir, 'missing'), USERPROFILE: '/profile', DOTNET_USER_SECRETS_FALLBACK_DIR: '/fb' })).toBe(
+      join('/fb', ...tail),
+    );
+  });
+
+  it('counts a variable set to an empty string as set, leaving no root, as .NET\'s ?? does (.NET 10 measured)', () => {
+    for (const env of [{ APPDATA: '', HOME: '/home/u' }, { HOME: '', XDG_CONFIG_HOME: tmp.dir }]) {
+      expect(() => userSecretsPath(ID, env)).toThrow(expect.objectContaining({ code: 'USER_SECRETS_LOCATION' }));
+      expect(userSecretsPath(ID, env, { throwIfNoRoot: false })).toBe('');
+    }
   });
 
   it('fails with .NET message when there is no root', () => {
-    expect(() => userSecretsPath(ID, {})).toThrowError(
+    expect(() => userSecretsPath(ID, { HOME: '' })).toThrowError(
       'Could not determine an appropriate location for storing user secrets. Set the DOTNET_USER_SECRETS_FALLBACK_DIR environment variable to a folder where user secrets should be stored.',
     );
   });
@@ -46,9 +56,9 @@ describe('userSecretsPath: .NET PathHelper', () => {
     expect(() => userSecretsPath(id, { HOME: '/h' })).toThrowError(`Invalid character '${shown}' found in the user secrets ID at index '${index}'.`);
   });
 
-  it('rejects ids that would leave the store and an empty id', () => {
+  it('rejects ids that would leave the store, and an empty id with .NET\'s message', () => {
     expect(() => userSecretsPath('..', { HOME: '/h' })).toThrow(ConfigurationError);
-    expect(() => userSecretsPath('', { HOME: '/h' })).toThrow(ConfigurationError);
+    expect(() => userSecretsPath('', { HOME: '/h' })).toThrowError("Value cannot be null or an empty string. (Parameter 'userSecretsId')");
   });
 });
 
@@ -108,12 +118,27 @@ describe('UserSecretsProvider', () => {
     );
   });
 
-  it('fails the load for an invalid id or no store location, even when optional', async () => {
+  it('fails the load for an invalid id, even when optional', async () => {
     await expect(new UserSecretsProvider({ id: 'a/b', env: { HOME: tmp.dir } }).load()).rejects.toMatchObject({
       code: 'USER_SECRETS_ID',
       provider: "UserSecretsConfigurationProvider for 'a/b'",
     });
-    await expect(new UserSecretsProvider({ id: ID, env: {} }).load()).rejects.toMatchObject({ code: 'USER_SECRETS_LOCATION' });
+  });
+
+  it('gives no keys without a store location unless optional is false (.NET 10 measured)', async () => {
+    const lenient = new UserSecretsProvider({ id: ID, env: { HOME: '' } });
+    expect(lenient.secretsPath).toBeUndefined();
+    expect((await lenient.load()).size).toBe(0);
+    await expect(new UserSecretsProvider({ id: ID, env: { HOME: '' }, optional: false }).load()).rejects.toMatchObject({
+      code: 'USER_SECRETS_LOCATION',
+    });
+  });
+
+  it('fails the load for a missing secrets.json when optional is false (AddUserSecrets_DoesThrowsIfNotOptionalAndSecretDoesNotExist)', async () => {
+    const home = join(tmp.dir, 'nobody');
+    const error = await new UserSecretsProvider({ id: ID, env: { HOME: home }, optional: false }).load().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationFileNotFoundError);
+    expect((error as Error).message).toContain(join(home, '.microsoft', 'usersecrets', ID, 'secrets.json'));
   });
 
   it('reports malformed secrets without quoting them', async () => {
