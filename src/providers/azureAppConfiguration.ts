@@ -86,6 +86,12 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
     if (sentinel !== undefined && (typeof sentinel.key !== 'string' || sentinel.key === '')) {
       throw new ConfigurationError('A refresh sentinel needs a key.', 'INVALID_OPTIONS', { provider: this.name });
     }
+    // The sentinel is one setting, read with GET: a filter character would name no setting (JS provider's messages).
+    for (const [part, value] of [['key', sentinel?.key], ['label', sentinel?.label]] as const) {
+      if (value !== undefined && (value.includes('*') || value.includes(','))) {
+        throw new ConfigurationError(`The characters '*' and ',' are not supported in ${part} of watched settings.`, 'INVALID_OPTIONS', { provider: this.name });
+      }
+    }
     this.#plan = {
       store: host,
       provider: this.name,

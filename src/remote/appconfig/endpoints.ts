@@ -37,12 +37,21 @@ function origin(endpoint: string): string {
   return url.origin;
 }
 
-/** The endpoint of `Endpoint=…;Id=…;Secret=…`; a malformed string fails without being quoted. */
+/** Base64 as .NET's `Convert.FromBase64String` reads an access key's secret (white space aside). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * The endpoint of `Endpoint=…;Id=…;Secret=…`; a malformed string fails without being quoted. A
+ * `Secret` that is not base64 fails here, as the .NET client fails when it is built, rather than
+ * as a 401 (or retries to the start-up timeout) at the first request.
+ */
 function endpointOfConnectionString(connectionString: string): string {
   const part = connectionString.split(';').find((p) => /^\s*endpoint\s*=/i.test(p));
   const hasId = /(^|;)\s*id\s*=/i.test(connectionString);
-  const hasSecret = /(^|;)\s*secret\s*=/i.test(connectionString);
-  if (!part || !hasId || !hasSecret) fail('The App Configuration connection string must have the form Endpoint=…;Id=…;Secret=….');
+  const secret = connectionString.split(';').find((p) => /^\s*secret\s*=/i.test(p));
+  if (!part || !hasId || !secret) fail('The App Configuration connection string must have the form Endpoint=…;Id=…;Secret=….');
+  const secretValue = secret!.slice(secret!.indexOf('=') + 1).replace(/\s/g, '');
+  if (secretValue === '' || !BASE64.test(secretValue)) fail('The Secret of the App Configuration connection string is not base64.');
   return part!.slice(part!.indexOf('=') + 1).trim();
 }
 

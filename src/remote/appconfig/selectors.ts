@@ -1,7 +1,8 @@
 /**
  * Which settings a store contributes: key/label selectors and snapshot selectors, normalized the
- * way the .NET provider's `Select` does (default key `*` with no label, a blank label meaning no
- * label, `*` and `,` refused in labels, a repeated selector moved to the end).
+ * way the .NET provider's `Select` does (default key `*` with no label, also for an empty list, a
+ * blank label meaning no label, `*` and `,` refused in labels, tag filters `name=value`, a repeated
+ * selector moved to the end), with the JavaScript provider's messages where .NET's are generic.
  */
 import { ConfigurationError } from '../../core/errors.js';
 
@@ -37,6 +38,18 @@ function optionsError(message: string): ConfigurationError {
   return new ConfigurationError(message, 'INVALID_OPTIONS', { provider: 'AzureAppConfigurationProvider' });
 }
 
+/** .NET's check: a tag filter is `name=value` with a non-empty name (the value may hold `=`). */
+function validateTagFilters(tagFilters: readonly string[] | undefined): string[] {
+  for (const tag of tagFilters ?? []) {
+    if (typeof tag !== 'string' || tag.indexOf('=') <= 0) {
+      throw optionsError(`Tag filter '${String(tag)}' does not follow the format "tagName=tagValue".`);
+    }
+  }
+  return [...(tagFilters ?? [])];
+}
+
+const KEY_FILTER_MISSING = 'Key filter cannot be null or empty.';
+
 function normalizeLabel(label: string | undefined): string {
   if (label === undefined || label.trim() === '') return NO_LABEL;
   if (label.includes('*') || label.includes(',')) {
@@ -56,26 +69,25 @@ function appendUnique(list: NormalizedSelector[], selector: NormalizedSelector):
   list.push(selector);
 }
 
-/** Key-value selectors; none given means every key with no label. */
+/** Key-value selectors; none given (or an empty list) means every key with no label. */
 export function normalizeSelectors(selectors: readonly SettingSelector[] | undefined): NormalizedSelector[] {
   const out: NormalizedSelector[] = [];
-  for (const selector of selectors ?? [{ keyFilter: '*' }]) {
+  for (const selector of selectors && selectors.length > 0 ? selectors : [{ keyFilter: '*' }]) {
     if (isSnapshotSelector(selector)) {
-      if ((selector as Partial<KeyValueSelector>).keyFilter !== undefined) {
-        throw optionsError('A selector names either a snapshot or a key filter, not both.');
+      const other = selector as Partial<KeyValueSelector>;
+      if (other.keyFilter !== undefined || other.labelFilter !== undefined || other.tagFilters !== undefined) {
+        throw optionsError('Key, label or tag filters should not be specified while selecting a snapshot.');
       }
       if (selector.snapshotName.trim() === '') throw optionsError('A snapshot name cannot be empty.');
       appendUnique(out, { kind: 'snapshot', snapshotName: selector.snapshotName });
       continue;
     }
-    if (typeof selector.keyFilter !== 'string' || selector.keyFilter === '') {
-      throw optionsError('A key-value selector needs a non-empty keyFilter.');
-    }
+    if (typeof selector.keyFilter !== 'string' || selector.keyFilter === '') throw optionsError(KEY_FILTER_MISSING);
     appendUnique(out, {
       kind: 'keyValues',
       keyFilter: selector.keyFilter,
       labelFilter: normalizeLabel(selector.labelFilter),
-      tagFilters: [...(selector.tagFilters ?? [])],
+      tagFilters: validateTagFilters(selector.tagFilters),
       featureFlags: false,
     });
   }
@@ -92,9 +104,7 @@ export function normalizeFeatureFlagSelectors(option: boolean | { selectors?: re
   const out: NormalizedSelector[] = [];
   for (const selector of selectors) {
     if (isSnapshotSelector(selector as SettingSelector)) throw optionsError('Feature flag selectors cannot name a snapshot.');
-    if (typeof selector.keyFilter !== 'string' || selector.keyFilter === '') {
-      throw optionsError('A feature flag selector needs a non-empty keyFilter.');
-    }
+    if (typeof selector.keyFilter !== 'string' || selector.keyFilter === '') throw optionsError(KEY_FILTER_MISSING);
     appendUnique(out, {
       kind: 'keyValues',
       // Each name of a comma list gets the marker; an escaped `\,` is part of a name, not a separator.
@@ -103,7 +113,7 @@ export function normalizeFeatureFlagSelectors(option: boolean | { selectors?: re
         .map((part) => `${FEATURE_FLAG_PREFIX}${part.trim()}`)
         .join(','),
       labelFilter: normalizeLabel(selector.labelFilter),
-      tagFilters: [...(selector.tagFilters ?? [])],
+      tagFilters: validateTagFilters(selector.tagFilters),
       featureFlags: true,
     });
   }

@@ -73,9 +73,54 @@ describe('selectors', () => {
       "The characters '*' and ',' are not supported in label filters.",
     );
     expect(() => new AzureAppConfigurationProvider(hmacOptions(emu, { selectors: [{ keyFilter: '*', labelFilter: 'a,b' }] }))).toThrow(ConfigurationError);
-    expect(() => new AzureAppConfigurationProvider(hmacOptions(emu, { selectors: [{ keyFilter: '' }] }))).toThrow(/keyFilter/);
+    expect(() => new AzureAppConfigurationProvider(hmacOptions(emu, { selectors: [{ keyFilter: '' }] }))).toThrow('Key filter cannot be null or empty.');
     expect(() => new AzureAppConfigurationProvider({ endpoint: emu.endpoint })).toThrow(/credential/);
     expect(() => new AzureAppConfigurationProvider({ connectionString: 'Endpoint=https://x.azconfig.io;Id=abc' })).toThrow(/Endpoint=…;Id=…;Secret=…/);
+  });
+
+  it.each(['InvalidTagFormat', '=tagValue', '', 'emptyTag'])(
+    'refuses the tag filter %j, in key-value and feature-flag selectors (TagFiltersTests_InvalidTagFormat; load.test.ts invalid tag filter)',
+    (tag) => {
+      const message = `Tag filter '${tag}' does not follow the format "tagName=tagValue".`;
+      expect(() => new AzureAppConfigurationProvider(hmacOptions(emu, { selectors: [{ keyFilter: '*', tagFilters: ['env=prod', tag] }] }))).toThrow(message);
+      expect(() => new AzureAppConfigurationProvider(hmacOptions(emu, { featureFlags: { selectors: [{ keyFilter: '*', tagFilters: [tag] }] } }))).toThrow(message);
+    },
+  );
+
+  it('accepts a tag value holding "=", as .NET does', () => {
+    expect(() => new AzureAppConfigurationProvider(hmacOptions(emu, { selectors: [{ keyFilter: '*', tagFilters: ['expr=a=b'] }] }))).not.toThrow();
+  });
+
+  it('treats an empty selector list as the default selector (every key, no label), as the JavaScript provider does', async () => {
+    const { root } = await buildRoot(hmacOptions(emu, { selectors: [] }));
+    expect(root.get('App:Name')).toBe('base');
+    expect(root.get('Other:Key')).toBe('other');
+  });
+
+  it('refuses a sentinel key or label with * or , (refresh.test.ts "should not allow \'*\' in key or label")', () => {
+    const cases = [
+      [{ key: 'app.settings.*' }, "The characters '*' and ',' are not supported in key of watched settings."],
+      [{ key: 'keyA,KeyB' }, "The characters '*' and ',' are not supported in key of watched settings."],
+      [{ key: 'sentinel', label: '*' }, "The characters '*' and ',' are not supported in label of watched settings."],
+      [{ key: 'sentinel', label: 'labelA,labelB' }, "The characters '*' and ',' are not supported in label of watched settings."],
+    ] as const;
+    for (const [sentinel, message] of cases) {
+      expect(() => new AzureAppConfigurationProvider(hmacOptions(emu, { refresh: { sentinel } }))).toThrow(message);
+    }
+  });
+
+  it('refuses a connection string whose Secret is not base64, without quoting it (AddsInvalidConfigurationStore_MalformedSecret)', () => {
+    const error = (() => {
+      try {
+        new AzureAppConfigurationProvider({ connectionString: 'Endpoint=https://x.azconfig.io;Id=abc;Secret=non-base64-string' });
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error?.message).toBe('The Secret of the App Configuration connection string is not base64.');
+    expect(error?.message).not.toContain('non-base64-string');
   });
 
   it('passes tag filters, ANDed', async () => {
@@ -110,6 +155,13 @@ describe('snapshots', () => {
     const later = await buildRoot(hmacOptions(emu, { selectors: [{ snapshotName: 'release-1' }, { keyFilter: 'App:*' }] }));
     expect(later.root.get('App:Name')).toBe('changed-after-snapshot');
     await later.root.dispose();
+  });
+
+  it('refuses a snapshot selector with a key, label or tag filter (load.test.ts invalid snapshot selector)', () => {
+    const message = 'Key, label or tag filters should not be specified while selecting a snapshot.';
+    for (const extra of [{ keyFilter: '*' }, { labelFilter: '\0' }, { tagFilters: ['a=b'] }]) {
+      expect(() => new AzureAppConfigurationProvider(hmacOptions(emu, { selectors: [{ snapshotName: 'Test', ...extra } as never] }))).toThrow(message);
+    }
   });
 
   it('treats a missing snapshot as empty and refuses a key_label snapshot', async () => {
