@@ -86,6 +86,25 @@ export function parseSecretIdentifier(uri: string): Omit<KeyVaultReference, 'sec
   }
 }
 
+/**
+ * A certificate identifier, `https://<vault>/certificates/<name>[/<version>]`, as the identifier of
+ * the secret Key Vault keeps beside every certificate under the same name and version (its private
+ * key and chain). The .NET provider reads a certificate reference that way (KeyVaultReferenceTests
+ * UseCertificate); undefined for anything else.
+ */
+function certificateAsSecretId(uri: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return undefined;
+  }
+  const segments = url.pathname.replace(/\/$/, '').split('/');
+  if (segments.length < 3 || segments.length > 4 || segments[0] !== '' || segments[1]!.toLowerCase() !== 'certificates') return undefined;
+  url.pathname = ['', 'secrets', ...segments.slice(2)].join('/');
+  return url.href;
+}
+
 /** Parses a reference setting's value; throws `KeyVaultReferenceError` when it is not a valid reference. */
 export function parseKeyVaultReference(setting: ReferenceSetting, store: string): KeyVaultReference {
   const base = { settingKey: setting.key, label: setting.label ?? null, provider: 'AzureAppConfigurationProvider', source: store };
@@ -101,7 +120,8 @@ export function parseKeyVaultReference(setting: ReferenceSetting, store: string)
       problem: 'INVALID_REFERENCE',
     });
   }
-  const parsed = parseSecretIdentifier(uri);
+  const secretId = certificateAsSecretId(uri) ?? uri;
+  const parsed = parseSecretIdentifier(secretId);
   if (!parsed) {
     let host: string | undefined;
     try {
@@ -110,11 +130,11 @@ export function parseKeyVaultReference(setting: ReferenceSetting, store: string)
       host = undefined;
     }
     throw new KeyVaultReferenceError(
-      `Invalid Key Vault secret identifier in ${where(setting, store)}${host ? ` (vault host '${host}')` : ''}: expected https://<vault>/secrets/<name>[/<version>].`,
+      `Invalid Key Vault secret identifier in ${where(setting, store)}${host ? ` (vault host '${host}')` : ''}: expected https://<vault>/secrets/<name>[/<version>] (or /certificates/<name>[/<version>]).`,
       { ...base, problem: 'INVALID_SECRET_ID', ...(host ? { vaultUrl: `https://${host}` } : {}) },
     );
   }
-  return { secretId: uri, ...parsed };
+  return { secretId, ...parsed };
 }
 
 /** No credential or resolver to reach Key Vault with. */

@@ -124,6 +124,18 @@ describe('Key Vault references', () => {
     });
   });
 
+  it('reads a certificate reference as the secret Key Vault keeps beside the certificate (KeyVaultReferenceTests UseCertificate)', async () => {
+    const certValue = 'MIIC-certificate-and-key-as-pfx-base64';
+    const version = kv1.setSecret('TestCertificate', certValue).version;
+    const certificateId = (name: string, v?: string) => kv1.secretId(name, v).replace('/secrets/', '/certificates/');
+    emu.replaceAll([keyVaultReference('Tls:Cert', certificateId('TestCertificate')), keyVaultReference('Tls:Pinned', certificateId('TestCertificate', version))]);
+    const { root } = await buildRoot(options());
+    expect(root.get('Tls:Cert')).toBe(certValue);
+    expect(root.get('Tls:Pinned')).toBe(certValue);
+    const reference = parseKeyVaultReference({ key: 'K', value: JSON.stringify({ uri: 'https://v.vault.azure.net/certificates/c/abc123' }) }, 's');
+    expect(reference).toMatchObject({ vaultUrl: 'https://v.vault.azure.net', name: 'c', version: 'abc123', secretId: 'https://v.vault.azure.net/secrets/c/abc123' });
+  });
+
   it('parses identifiers as the resolver does: one it would refuse is an invalid identifier, not a failed resolution', async () => {
     for (const uri of [kv1.secretId('Db-Password', 'not-a-version'), 'https://refs-one.vault.azure.net/secrets//Db-Password']) {
       emu.replaceAll([keyVaultReference('Odd:Uri', uri)]);
