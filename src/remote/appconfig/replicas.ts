@@ -7,7 +7,7 @@
  *  - a failed endpoint is skipped for a back-off (30 s, doubling to 10 min, ±25 % jitter; a success
  *    resets it), after which it is tried first again: that is how the primary comes back;
  *  - with load balancing, each operation starts at the endpoint after the last one that succeeded;
- *  - discovery (opt-in: it needs DNS) reads `_origin._tcp.<host>` then `_alt0._tcp.<origin>`,
+ *  - discovery (opt-in: it needs DNS) reads `_origin._tcp.<host>` (the origin is a target) then `_alt0._tcp.<origin>`,
  *    `_alt1…` through an injectable resolver, keeps targets in the store's domain, and runs again
  *    at most every 30 s when every endpoint is failing, or when its list is an hour old.
  * This module knows nothing of the SDK: the provider gives it a factory for clients.
@@ -125,7 +125,10 @@ export async function discoverReplicas(
   const origin = (await lookup(`_origin._tcp.${hostname}`))[0];
   if (!origin) return [];
   const originName = origin.name.replace(/\.$/, '');
-  const found: SrvRecord[] = [];
+  // The origin is a target too, as in both providers: configured with a replica's endpoint, the
+  // store's origin is then a failover target (when the origin is the configured one, it is dropped
+  // with the configured endpoints).
+  const found: SrvRecord[] = [origin];
   for (let i = 0; i < MAX_ALT_SETS; i++) {
     const records = await lookup(`_alt${i}._tcp.${originName}`);
     if (records.length === 0) break;

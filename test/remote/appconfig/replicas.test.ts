@@ -122,6 +122,8 @@ describe('replica discovery by SRV records', () => {
     const asked: string[] = [];
     const zone: Record<string, SrvRecord[]> = {
       '_origin._tcp.fleet.azconfig.io': [{ name: 'fleet.azconfig.io', port: port(emu.endpoint), priority: 1, weight: 100 }],
+      // a replica's host names the same origin
+      '_origin._tcp.fleet-replica1.azconfig.io': [{ name: 'fleet.azconfig.io', port: port(emu.endpoint), priority: 1, weight: 100 }],
       '_alt0._tcp.fleet.azconfig.io': [
         { name: 'fleet-replica1.azconfig.io.', port: port(emu.replicas[0]!.endpoint), priority: 1, weight: 100 },
         // Outside the store's domain: never used.
@@ -144,7 +146,11 @@ describe('replica discovery by SRV records', () => {
     const dns = fakeDns();
     const found = await discoverReplicas('fleet.azconfig.io:443', dns.resolveSrv, () => 0);
     expect(dns.asked).toEqual(['_origin._tcp.fleet.azconfig.io', '_alt0._tcp.fleet.azconfig.io', '_alt1._tcp.fleet.azconfig.io', '_alt2._tcp.fleet.azconfig.io']);
-    expect(found.sort()).toEqual([emu.replicas[0]!.endpoint, emu.replicas[1]!.endpoint].sort());
+    // the origin is a target too (the configured endpoint is dropped from the targets by the replica set)
+    const origin = `https://fleet.azconfig.io:${port(emu.endpoint)}`;
+    expect(found.sort()).toEqual([origin, emu.replicas[0]!.endpoint, emu.replicas[1]!.endpoint].sort());
+    // configured with a replica's endpoint, the origin is where it fails over to (both providers add it)
+    expect(await discoverReplicas('fleet-replica1.azconfig.io', dns.resolveSrv, () => 0)).toContain(origin);
     expect(validDomain('contoso.azconfig.io')).toBe('.azconfig.io');
     expect(validDomain('contoso.appconfig.azure.cn')).toBe('.appconfig.azure.cn');
     expect(await discoverReplicas('127.0.0.1:8443', dns.resolveSrv)).toEqual([]);
