@@ -89,6 +89,82 @@ describe('feature flags', () => {
   });
 });
 
+/** FeatureManagementTests' CreateFeatureFlag: an enabled flag whose every other property is given as raw JSON (default null). */
+function dotnetTestFlag(id: string, raw: Partial<Record<'requirementType' | 'clientFilters' | 'variants' | 'seed' | 'defaultWhenDisabled' | 'defaultWhenEnabled' | 'user' | 'group' | 'percentile' | 'telemetryEnabled' | 'telemetryMetadata', string>> = {}) {
+  const r = (name: keyof typeof raw) => raw[name] ?? 'null';
+  return {
+    key: `.appconfig.featureflag/${id}`,
+    value: `{ "id": "${id}", "enabled": true,
+      "conditions": { "requirement_type": ${r('requirementType')}, "client_filters": ${r('clientFilters')} },
+      "variants": ${r('variants')},
+      "allocation": { "seed": ${r('seed')}, "default_when_disabled": ${r('defaultWhenDisabled')}, "default_when_enabled": ${r('defaultWhenEnabled')},
+        "user": ${r('user')}, "group": ${r('group')}, "percentile": ${r('percentile')} },
+      "telemetry": { "enabled": ${r('telemetryEnabled')}, "metadata": ${r('telemetryMetadata')} } }`,
+  };
+}
+
+describe('feature flag JSON as .NET reads it (FeatureManagementTests)', () => {
+  it('accepts the template with every property null, and type-checks v2 properties it does not map', () => {
+    expect(featureFlagEntries(dotnetTestFlag('Plain'), 'store')).toEqual([{ key: 'FeatureManagement:Plain', value: 'True' }]);
+    // valid v2 values load (mapped to the classic form)
+    const v2 = dotnetTestFlag('V2', {
+      variants: '[{"name": "Big", "configuration_value": {"Size": 1}, "status_override": "Enabled"}, null]',
+      seed: '"s"',
+      user: '[{"variant": "Big", "users": ["a", null]}]',
+      percentile: '[{"variant": "Big", "from": 0, "to": "100"}]',
+      telemetryEnabled: '"true"',
+      telemetryMetadata: '{"k": "v", "n": null}',
+    });
+    expect(featureFlagEntries(v2, 'store')).toEqual([{ key: 'FeatureManagement:V2', value: 'True' }]);
+  });
+
+  it.each([
+    ['Feature1', { variants: '[{"name": 1}]' }],
+    ['Feature2', { requirementType: '2' }],
+    ['Feature3', { variants: '[{"status_override": []}]' }],
+    ['Feature4', { seed: '{}' }],
+    ['Feature5', { defaultWhenDisabled: '5' }],
+    ['Feature6', { defaultWhenEnabled: '6' }],
+    ['Feature7', { user: '[{"variant": []}]' }],
+    ['Feature8', { user: '[{"users": [ {"name": "8"} ]}]' }],
+    ['Feature9', { group: '[{"variant": false}]' }],
+    ['Feature10', { group: '[{"groups": 10}]' }],
+    ['Feature11', { percentile: '[{"variant": []}]' }],
+    ['Feature12', { percentile: '[{"from": true}]' }],
+    ['Feature13', { percentile: '[{"to": {}}]' }],
+    ['Feature14', { telemetryEnabled: '"14"' }],
+    ['Feature15', { telemetryMetadata: '{"key": 15}' }],
+    ['Feature16', { clientFilters: '[{"name": 16}]' }],
+    ['Feature17', { clientFilters: '{"key": [{"name": "name", "parameters": 17}]}' }],
+  ] as const)('refuses %s, a property of the wrong JSON type (ThrowsOnIncorrectJsonTypes)', (id, raw) => {
+    expect(() => featureFlagEntries(dotnetTestFlag(id, raw), 'store')).toThrow(ConfigurationParseError);
+  });
+
+  it('reads what .NET reads leniently: string booleans, trailing commas, a null requirement type, empty or null filters dropped', () => {
+    const entries = (value: string) => featureFlagEntries({ key: '.appconfig.featureflag/F', value }, 'store');
+    expect(entries('{"id": "F", "enabled": "True",}')).toEqual([{ key: 'FeatureManagement:F', value: 'True' }]);
+    expect(entries('{"id": "F", "enabled": " false "}')).toEqual([{ key: 'FeatureManagement:F', value: 'False' }]);
+    // {} and a null-named filter without parameters are no filters; a null item is skipped
+    expect(entries('{"id": "F", "enabled": true, "conditions": {"client_filters": [{}, {"name": null, "parameters": {}}, null]}}')).toEqual([
+      { key: 'FeatureManagement:F', value: 'True' },
+    ]);
+    expect(entries('{"id": "F", "enabled": true, "conditions": {"requirement_type": null, "client_filters": [{"name": "A"}]}}')).toEqual([
+      { key: 'FeatureManagement:F:EnabledFor:0:Name', value: 'A' },
+    ]);
+    // a filter with parameters but no name is kept, its name null
+    expect(entries('{"id": "F", "enabled": true, "conditions": {"client_filters": [{"parameters": {"P": 1}}]}}')).toEqual([
+      { key: 'FeatureManagement:F:EnabledFor:0:Name', value: null },
+      { key: 'FeatureManagement:F:EnabledFor:0:Parameters:P', value: '1' },
+    ]);
+    // a missing or empty id: no flag
+    expect(entries('{"enabled": true}')).toEqual([]);
+    expect(entries('{"id": "", "enabled": true}')).toEqual([]);
+    // still refused: a non-object filter, a null `enabled`
+    expect(() => entries('{"id": "F", "enabled": true, "conditions": {"client_filters": [1]}}')).toThrow(/client_filters\[0\]/);
+    expect(() => entries('{"id": "F", "enabled": null}')).toThrow(ConfigurationParseError);
+  });
+});
+
 describe('a .appconfig.featureflag/ key without the feature-flag content type', () => {
   it('is an ordinary key-value (JSON flattened, text kept), as the JS provider decides; the content type makes a flag', async () => {
     const store = await startAppConfigurationEmulator();
