@@ -62,7 +62,7 @@ export async function listSelector(
         })
         .byPage(token === undefined ? undefined : { continuationToken: token });
   }
-  const featureFlags = selector.kind === 'keyValues' && selector.featureFlags;
+  const featureFlags = selector.featureFlags;
   const fetchPage = (token: string | undefined) => call((abortSignal) => list(token, abortSignal).next());
   let token: string | undefined;
   let pending: ReturnType<typeof fetchPage> | undefined = fetchPage(undefined);

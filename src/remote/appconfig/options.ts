@@ -7,7 +7,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { AppConfigurationClient, AppConfigurationClientOptions } from '@azure/app-configuration';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import type { ReplicaBackoff, ReplicaDiscoveryOption } from './replicas.js';
-import type { KeyValueSelector, SettingSelector } from './selectors.js';
+import type { SettingSelector } from './selectors.js';
 import type { SecretResolver } from './keyVaultReferences.js';
 import type { RefreshOptions } from './refresh.js';
 
@@ -51,7 +51,7 @@ export interface AzureAppConfigurationOptions {
   /** How Key Vault references are resolved. */
   keyVault?: AzureAppConfigurationKeyVaultOptions;
   /** `true` loads every feature flag with no label into `FeatureManagement:<id>`. */
-  featureFlags?: boolean | { selectors?: KeyValueSelector[] };
+  featureFlags?: boolean | { selectors?: SettingSelector[] };
   /** Poll for changes (default every 30 s) by a sentinel key or, without one, by page etags. */
   refresh?: boolean | RefreshOptions;
   /** Time box for the first load, retries included. Default 100 s (.NET). */

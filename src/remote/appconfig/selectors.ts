@@ -25,10 +25,10 @@ export interface SnapshotSelector {
 
 export type SettingSelector = KeyValueSelector | SnapshotSelector;
 
-/** A selector after validation; `featureFlags` selectors list `.appconfig.featureflag/…` settings. */
+/** A selector after validation; `featureFlags` selectors take only feature flags, the others only key-values. */
 export type NormalizedSelector =
   | { kind: 'keyValues'; keyFilter: string; labelFilter: string; tagFilters: string[]; featureFlags: boolean }
-  | { kind: 'snapshot'; snapshotName: string };
+  | { kind: 'snapshot'; snapshotName: string; featureFlags: boolean };
 
 export function isSnapshotSelector(selector: SettingSelector): selector is SnapshotSelector {
   return typeof (selector as SnapshotSelector).snapshotName === 'string';
@@ -69,17 +69,22 @@ function appendUnique(list: NormalizedSelector[], selector: NormalizedSelector):
   list.push(selector);
 }
 
+/** A snapshot selector, alone (the JavaScript provider's rule and message). */
+function snapshotSelector(selector: SnapshotSelector, featureFlags: boolean): NormalizedSelector {
+  const other = selector as Partial<KeyValueSelector>;
+  if (other.keyFilter !== undefined || other.labelFilter !== undefined || other.tagFilters !== undefined) {
+    throw optionsError('Key, label or tag filters should not be specified while selecting a snapshot.');
+  }
+  if (selector.snapshotName.trim() === '') throw optionsError('A snapshot name cannot be empty.');
+  return { kind: 'snapshot', snapshotName: selector.snapshotName, featureFlags };
+}
+
 /** Key-value selectors; none given (or an empty list) means every key with no label. */
 export function normalizeSelectors(selectors: readonly SettingSelector[] | undefined): NormalizedSelector[] {
   const out: NormalizedSelector[] = [];
   for (const selector of selectors && selectors.length > 0 ? selectors : [{ keyFilter: '*' }]) {
     if (isSnapshotSelector(selector)) {
-      const other = selector as Partial<KeyValueSelector>;
-      if (other.keyFilter !== undefined || other.labelFilter !== undefined || other.tagFilters !== undefined) {
-        throw optionsError('Key, label or tag filters should not be specified while selecting a snapshot.');
-      }
-      if (selector.snapshotName.trim() === '') throw optionsError('A snapshot name cannot be empty.');
-      appendUnique(out, { kind: 'snapshot', snapshotName: selector.snapshotName });
+      appendUnique(out, snapshotSelector(selector, false));
       continue;
     }
     if (typeof selector.keyFilter !== 'string' || selector.keyFilter === '') throw optionsError(KEY_FILTER_MISSING);
@@ -96,14 +101,18 @@ export function normalizeSelectors(selectors: readonly SettingSelector[] | undef
 
 /**
  * Feature-flag selectors: `true` selects every flag with no label (.NET `UseFeatureFlags()`); a
- * selector's key filter is a flag-id filter, prefixed with `.appconfig.featureflag/` here.
+ * selector's key filter is a flag-id filter, prefixed with `.appconfig.featureflag/` here; a
+ * snapshot selector takes the flags in the snapshot (as the JavaScript provider does).
  */
-export function normalizeFeatureFlagSelectors(option: boolean | { selectors?: readonly KeyValueSelector[] } | undefined): NormalizedSelector[] {
+export function normalizeFeatureFlagSelectors(option: boolean | { selectors?: readonly SettingSelector[] } | undefined): NormalizedSelector[] {
   if (!option) return [];
   const selectors = option === true || !option.selectors || option.selectors.length === 0 ? [{ keyFilter: '*' }] : option.selectors;
   const out: NormalizedSelector[] = [];
   for (const selector of selectors) {
-    if (isSnapshotSelector(selector as SettingSelector)) throw optionsError('Feature flag selectors cannot name a snapshot.');
+    if (isSnapshotSelector(selector)) {
+      appendUnique(out, snapshotSelector(selector, true));
+      continue;
+    }
     if (typeof selector.keyFilter !== 'string' || selector.keyFilter === '') throw optionsError(KEY_FILTER_MISSING);
     appendUnique(out, {
       kind: 'keyValues',

@@ -164,12 +164,12 @@ export async function loadStore(
   // Snapshot references expand to their snapshot's settings; each snapshot is listed once.
   const snapshots = new Map<string, Promise<ConfigurationSetting[]>>();
   for (const { selector, settings } of listed) {
-    if (selector.kind === 'keyValues' && selector.featureFlags) continue;
+    if (selector.featureFlags) continue;
     for (const setting of settings) {
       if (!isSnapshotReference(setting)) continue;
       const name = snapshotReferenceName(setting, store);
       if (!snapshots.has(name)) {
-        const referenced: NormalizedSelector = { kind: 'snapshot', snapshotName: name };
+        const referenced: NormalizedSelector = { kind: 'snapshot', snapshotName: name, featureFlags: false };
         snapshots.set(name, listSelector(client, referenced, call, onSetting, context).then((l) => l.settings));
       }
     }
@@ -185,7 +185,7 @@ export async function loadStore(
   };
   const lists: WatchedList[] = [];
   for (const { selector, settings, pages } of listed) {
-    const featureFlags = selector.kind === 'keyValues' && selector.featureFlags;
+    const featureFlags = selector.featureFlags;
     if (selector.kind === 'keyValues') {
       lists.push({ keyFilter: selector.keyFilter, labelFilter: selector.labelFilter, tagFilters: selector.tagFilters, pages });
     }

@@ -63,6 +63,29 @@ describe('feature flags', () => {
     await root.dispose();
   });
 
+  it('loads the feature flags of a snapshot, and only its flags (featureFlag.test.ts "should load feature flags from snapshot")', async () => {
+    emu.createSnapshot('flags-1', [{ key: '.appconfig.featureflag/*' }, { key: 'App:*' }]);
+    const { root } = await buildRoot(hmacOptions(emu, { selectors: [{ keyFilter: 'Nothing:*' }], featureFlags: { selectors: [{ snapshotName: 'flags-1' }] } }));
+    expect(flat(root)).toEqual({
+      'FeatureManagement:Beta': 'True',
+      'FeatureManagement:Off': 'False',
+      'FeatureManagement:Targeted:EnabledFor:0:Name': 'Microsoft.Targeting',
+      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:Users:0': 'a@contoso.com',
+      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:Users:1': 'b@contoso.com',
+      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:DefaultRolloutPercentage': '50',
+      'FeatureManagement:Targeted:EnabledFor:1:Name': 'Microsoft.TimeWindow',
+      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Start': 'Mon, 01 Jan 2024 00:00:00 GMT',
+      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Flag': 'True',
+      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Nothing': '',
+      'FeatureManagement:Targeted:RequirementType': 'All',
+      'FeatureManagement:RealId': 'True',
+    });
+    await root.dispose();
+    expect(() => normalizeFeatureFlagSelectors({ selectors: [{ snapshotName: 'flags-1', labelFilter: 'dev' } as never] })).toThrow(
+      'Key, label or tag filters should not be specified while selecting a snapshot.',
+    );
+  });
+
   it('prefixes every name of a comma list with the flag marker, leaving escaped commas alone', () => {
     expect(normalizeFeatureFlagSelectors({ selectors: [{ keyFilter: 'A, B\\,C*' }] })).toEqual([
       { kind: 'keyValues', keyFilter: '.appconfig.featureflag/A,.appconfig.featureflag/B\\,C*', labelFilter: '\0', tagFilters: [], featureFlags: true },
