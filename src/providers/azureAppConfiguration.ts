@@ -255,7 +255,14 @@ export class AzureAppConfigurationProvider implements ConfigurationProvider {
         if (!state) return this.#fullLoad(ctx, client, call);
         if (this.#plan.sentinel) {
           const now = await sentinelState(client, this.#plan.sentinel, state.sentinelEtag, call);
-          if (now.unchanged || now.etag === state.sentinelEtag) return undefined;
+          if (now.unchanged || now.etag === state.sentinelEtag) {
+            // The sentinel stands for the key-values; feature flags are watched as their own
+            // collection, by their pages, as both Microsoft providers watch them.
+            const flagLists = state.lists.filter((l) => l.featureFlags && l.pages.length > 0);
+            if (flagLists.length === 0) return undefined;
+            const { changed } = await pagesChanged(client, flagLists, call, this.#options.refreshConcurrency ?? 16);
+            if (!changed) return undefined;
+          }
         } else {
           const lists = state.lists.filter((l) => l.pages.length > 0);
           const { changed } = await pagesChanged(client, lists, call, this.#options.refreshConcurrency ?? 16);

@@ -73,6 +73,8 @@ export interface WatchedList {
   labelFilter: string;
   tagFilters: string[];
   pages: PageWatcher[];
+  /** A feature-flag selector's list: watched by its pages even with a sentinel (flags are their own collection). */
+  featureFlags: boolean;
 }
 
 export function refreshIntervalMs(options: RefreshOptions | boolean | undefined): number | undefined {

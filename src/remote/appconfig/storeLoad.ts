@@ -187,7 +187,7 @@ export async function loadStore(
   for (const { selector, settings, pages } of listed) {
     const featureFlags = selector.featureFlags;
     if (selector.kind === 'keyValues') {
-      lists.push({ keyFilter: selector.keyFilter, labelFilter: selector.labelFilter, tagFilters: selector.tagFilters, pages });
+      lists.push({ keyFilter: selector.keyFilter, labelFilter: selector.labelFilter, tagFilters: selector.tagFilters, pages, featureFlags });
     }
     for (const setting of settings) {
       if (featureFlags !== isFeatureFlag(setting)) continue;

@@ -184,6 +184,31 @@ describe('sentinel refresh', () => {
   });
 });
 
+describe('feature flags with a sentinel', () => {
+  it('watches the flags by their pages beside the sentinel: a flag change reloads, a key-value change alone does not (WatchesFeatureFlags)', async () => {
+    const flag = (enabled: boolean): EmulatorSetting => ({
+      key: '.appconfig.featureflag/Beta',
+      contentType: 'application/vnd.microsoft.appconfig.ff+json;charset=utf-8',
+      value: JSON.stringify({ id: 'Beta', enabled }),
+    });
+    emu.set(flag(true));
+    const { root } = await buildRoot(hmacOptions(emu, { featureFlags: true, refresh: { sentinel: { key: 'Sentinel' } } }));
+    expect(root.get('FeatureManagement:Beta')).toBe('True');
+    emu.set({ key: 'K:3', value: 'x' });
+    emu.resetStats();
+    await root.reload();
+    // the sentinel (304) and the flags' one page (a conditional list, 304): nothing listed again
+    expect(emu.stats).toMatchObject({ total: 2, getNotModified: 1, list: 1, listNotModified: 1 });
+    expect(root.get('K:3')).toBe('v3');
+    emu.set(flag(false));
+    await root.reload();
+    expect(root.get('FeatureManagement:Beta')).toBe('False');
+    // a full load, as a sentinel change gives: the key-value edited meanwhile comes too
+    expect(root.get('K:3')).toBe('x');
+    await root.dispose();
+  });
+});
+
 describe('failed refresh', () => {
   it('keeps the last good data, reports through onError and reload() rejects with a typed error', async () => {
     const { root } = await buildRoot(hmacOptions(emu, { selectors: [{ keyFilter: 'K:*' }] }));
