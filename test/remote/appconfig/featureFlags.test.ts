@@ -28,6 +28,22 @@ beforeAll(async () => {
 });
 afterAll(async () => emu.close());
 
+/** What the flags with no label above map to. */
+const NO_LABEL_FLAGS = {
+  'FeatureManagement:Beta': 'True',
+  'FeatureManagement:Off': 'False',
+  'FeatureManagement:RealId': 'True',
+  'FeatureManagement:Targeted:EnabledFor:0:Name': 'Microsoft.Targeting',
+  'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:Users:0': 'a@contoso.com',
+  'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:Users:1': 'b@contoso.com',
+  'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:DefaultRolloutPercentage': '50',
+  'FeatureManagement:Targeted:EnabledFor:1:Name': 'Microsoft.TimeWindow',
+  'FeatureManagement:Targeted:EnabledFor:1:Parameters:Start': 'Mon, 01 Jan 2024 00:00:00 GMT',
+  'FeatureManagement:Targeted:EnabledFor:1:Parameters:Flag': 'True',
+  'FeatureManagement:Targeted:EnabledFor:1:Parameters:Nothing': '',
+  'FeatureManagement:Targeted:RequirementType': 'All',
+};
+
 describe('feature flags', () => {
   it('maps flags under FeatureManagement as .NET does, and only when asked for', async () => {
     const without = await buildRoot(hmacOptions(emu));
@@ -35,21 +51,7 @@ describe('feature flags', () => {
     await without.root.dispose();
 
     const { root } = await buildRoot(hmacOptions(emu, { featureFlags: true }));
-    expect(flat(root)).toEqual({
-      'App:Name': 'demo',
-      'FeatureManagement:Beta': 'True',
-      'FeatureManagement:Off': 'False',
-      'FeatureManagement:RealId': 'True',
-      'FeatureManagement:Targeted:EnabledFor:0:Name': 'Microsoft.Targeting',
-      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:Users:0': 'a@contoso.com',
-      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:Users:1': 'b@contoso.com',
-      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:DefaultRolloutPercentage': '50',
-      'FeatureManagement:Targeted:EnabledFor:1:Name': 'Microsoft.TimeWindow',
-      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Start': 'Mon, 01 Jan 2024 00:00:00 GMT',
-      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Flag': 'True',
-      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Nothing': '',
-      'FeatureManagement:Targeted:RequirementType': 'All',
-    });
+    expect(flat(root)).toEqual({ 'App:Name': 'demo', ...NO_LABEL_FLAGS });
     expect(JSON.stringify(root.explain('FeatureManagement:Beta'))).toContain(".appconfig.featureflag/Beta' label (no label)");
     await root.dispose();
   });
@@ -66,20 +68,7 @@ describe('feature flags', () => {
   it('loads the feature flags of a snapshot, and only its flags (featureFlag.test.ts "should load feature flags from snapshot")', async () => {
     emu.createSnapshot('flags-1', [{ key: '.appconfig.featureflag/*' }, { key: 'App:*' }]);
     const { root } = await buildRoot(hmacOptions(emu, { selectors: [{ keyFilter: 'Nothing:*' }], featureFlags: { selectors: [{ snapshotName: 'flags-1' }] } }));
-    expect(flat(root)).toEqual({
-      'FeatureManagement:Beta': 'True',
-      'FeatureManagement:Off': 'False',
-      'FeatureManagement:Targeted:EnabledFor:0:Name': 'Microsoft.Targeting',
-      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:Users:0': 'a@contoso.com',
-      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:Users:1': 'b@contoso.com',
-      'FeatureManagement:Targeted:EnabledFor:0:Parameters:Audience:DefaultRolloutPercentage': '50',
-      'FeatureManagement:Targeted:EnabledFor:1:Name': 'Microsoft.TimeWindow',
-      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Start': 'Mon, 01 Jan 2024 00:00:00 GMT',
-      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Flag': 'True',
-      'FeatureManagement:Targeted:EnabledFor:1:Parameters:Nothing': '',
-      'FeatureManagement:Targeted:RequirementType': 'All',
-      'FeatureManagement:RealId': 'True',
-    });
+    expect(flat(root)).toEqual(NO_LABEL_FLAGS);
     await root.dispose();
     expect(() => normalizeFeatureFlagSelectors({ selectors: [{ snapshotName: 'flags-1', labelFilter: 'dev' } as never] })).toThrow(
       'Key, label or tag filters should not be specified while selecting a snapshot.',
