@@ -34,7 +34,9 @@ function decode(part: string, what: 'user name' | 'password'): string {
 
 /** Parses a `redis://` / `rediss://` URL. The scheme is case-insensitive: `REDISS://` means TLS. */
 export function parseRedisUrl(text: string): ParsedRedisUrl {
-  const input = text.trim();
+  // A URL parser (WHATWG's, which node-redis uses) drops ASCII tabs and line breaks anywhere in the
+  // text: a key wrapped or pasted across lines still means the same key.
+  const input = text.trim().replace(/[\t\n\r]/g, '');
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(input);
   if (!scheme || !/^rediss?$/i.test(scheme[1]!)) {
     throw fail('A Redis URL must start with redis:// or rediss://.');
@@ -90,7 +92,8 @@ export function parseRedisUrl(text: string): ParsedRedisUrl {
   const path = tail.replace(/[?#].*$/s, '');
   if (path.length > 1) {
     const db = path.slice(1);
-    if (!/^\d+$/.test(db)) {
+    // The same bound as a database given on its own (AZURE_REDIS_DATABASE, a section's Database).
+    if (!/^\d+$/.test(db) || Number(db) > 2147483647) {
       throw fail(`The Redis URL's path must be a database number (/0, /1…).${strayAt ? encodingHint : ''}`);
     }
     database = Number(db);

@@ -290,6 +290,11 @@ describe('redis:// and rediss:// URLs', () => {
     expect(parseRedisUrl('redis://[::1]:7000/1')).toEqual({ tls: false, host: '::1', port: 7000, database: 1 });
   });
 
+  it('drops tabs and line breaks anywhere in the URL, as the WHATWG URL parser node-redis uses does', () => {
+    expect(parseRedisUrl('rediss://:ab\ncd@h:6380/0')).toMatchObject({ host: 'h', password: 'abcd', database: 0 });
+    expect(parseRedisUrl('redis://us\r\ner:pw@h\t/1\n5')).toMatchObject({ user: 'user', password: 'pw', host: 'h', database: 15 });
+  });
+
   it.each([
     ['rediss://:pw-secret-1@:6380/0', /no host/],
     ['rediss://:pw-secret-1@host.example:70000/0', /port 70000 is out of range/],
@@ -297,6 +302,8 @@ describe('redis:// and rediss:// URLs', () => {
     ['rediss://:pw-secret-1@host.example:abc', /port is not a number/],
     ['rediss://:pw-secret-1@host.example:6380/db', /database number/],
     ['rediss://:pw-secret-1@host.example:6380/-1', /database number/],
+    // beyond the bound a database has wherever it is written (AZURE_REDIS_DATABASE too)
+    ['rediss://:pw-secret-1@host.example:6380/2147483648', /database number/],
     ['rediss://:pw%zz-secret-1@host.example:6380', /malformed percent-escape in its password/],
     ['rediss://:pw/secret-1@host.example:6380/0', /percent-encode/],
     ['rediss://[::1:6380', /unterminated IPv6/],
