@@ -8,8 +8,10 @@
  * Timing (the SDK's constants): the first use waits for the first fetch; the key is refreshed when
  * 55 minutes old, retried every 5 minutes once it is unavailable, and unusable 120 minutes after
  * the last success. A fetch makes 3 attempts, 3 s apart (at once after a timeout), each limited to
- * 100 s. A 1-minute tick drives refreshes; only one fetch runs at a time per key. Timers are
- * unref'd so an idle key never keeps a process alive; `dispose()` stops them.
+ * 100 s. A 1-minute tick drives refreshes, and so does each use of a key that is due, as the SDK's
+ * `GenerateAccessTokenAsync` (which then waits for the fetch only if there is no usable key); only
+ * one fetch runs at a time per key. Timers are unref'd so an idle key never keeps a process alive;
+ * `dispose()` stops them.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -171,11 +173,17 @@ export class SignalREntraAccessKey {
     };
   }
 
-  /** The signing key, waiting for the first fetch. Throws the typed reason when there is none. */
+  /**
+   * The signing key, waiting for the first fetch. A key that is due is fetched again now, without
+   * waiting for the tick; the caller waits for that fetch only when there is no usable key
+   * meanwhile (unavailable, retried 5 minutes after the last failure). Throws the typed reason
+   * when there is no key.
+   */
   async get(): Promise<Required<SignalRSigningKey>> {
     this.#startTick();
-    if (!this.#initialized) void this.update();
+    const due = this.update();
     await this.#init;
+    if (!this.available) await due;
     if (this.available) return { key: this.#key!, kid: this.#kid! };
     throw this.#unavailableError();
   }

@@ -4,7 +4,7 @@
  * healthy; an unhealthy answer is retried twice (`MaxRetries = 2`) `retryIntervalMs` apart
  * before the endpoint is marked offline, and a healthy one marks it online again. Probes run
  * only when there is more than one endpoint, or one that is offline (a single endpoint has nowhere
- * else to send clients). The next round starts `intervalMs` after the previous one ended.
+ * else to send clients). The first round runs at start, the next `intervalMs` after the previous one ended.
  */
 import { setMaxListeners } from 'node:events';
 import type http from 'node:http';
@@ -71,9 +71,15 @@ export class HealthMonitor {
     };
   }
 
-  /** Starts the periodic rounds (the first one after `intervalMs`). An interval of 0 or Infinity means: only on `check()`. */
+  /**
+   * Starts the rounds: the first at once, as the SDK's `RestHealthCheckService.StartAsync` runs one
+   * before its loop (so an endpoint that is down is offline from the start, not two minutes on),
+   * then one `intervalMs` after the previous ended. An interval of 0 or Infinity means: only on `check()`.
+   */
   start(): void {
-    this.#schedule();
+    const ms = this.#options.intervalMs;
+    if (this.#stopped || !(ms > 0 && Number.isFinite(ms))) return;
+    void this.check().finally(() => this.#schedule());
   }
 
   #schedule(): void {

@@ -18,6 +18,8 @@ import { SignalRAuthError } from './errors.js';
 
 /** The claim the service reads the user id from (the SDK's `asrs.s.uid`). */
 export const USER_ID_CLAIM = 'asrs.s.uid';
+/** `ClaimTypes.NameIdentifier` as a JWT claim: where the SDK's `GenerateClientAccessToken` puts the user id. */
+export const NAME_IDENTIFIER_CLAIM = 'nameid';
 /** The claim REST API tokens name their caller in (`ClaimTypes.NameIdentifier` after the SDK's outbound claim map). */
 export const SERVER_NAME_CLAIM = 'nameid';
 /** `iss` of every token the newest SDK signs. */
@@ -40,7 +42,11 @@ export interface AccessTokenOptions extends AccessKeyOptions {
   hub?: string;
   /** Prefixes the hub as the SDK's ApplicationName does: `<app>_<hub>`, lower-cased. */
   applicationName?: string;
-  /** Put in `asrs.s.uid`, the claim the service takes the user id from. */
+  /**
+   * The user id: `negotiate` puts it in `asrs.s.uid`, as the SDK's negotiation does;
+   * `generateAccessToken` in `nameid`, as the SDK's `GenerateClientAccessToken` does. The service
+   * takes the user id from either.
+   */
   userId?: string;
   /** Extra claims. An array gives a repeated claim. Names clashing with system claims become `asrs.u.<name>`. */
   claims?: Readonly<Record<string, string | readonly string[]>>;
@@ -108,15 +114,15 @@ function clientPath(hub: string, applicationName?: string): string {
 }
 
 /** The claims in the SDK's order: user id, the user's claims (renamed where they clash), then the registered ones. */
-function buildClaims(options: AccessTokenOptions): Record<string, unknown> {
+function buildClaims(options: AccessTokenOptions, userIdClaim: string): Record<string, unknown> {
   // The common negotiation: a user id and nothing else.
-  if (options.claims === undefined) return options.userId !== undefined ? { [USER_ID_CLAIM]: options.userId } : {};
+  if (options.claims === undefined) return options.userId !== undefined ? { [userIdClaim]: options.userId } : {};
   const out: Record<string, unknown> = Object.create(null);
   const add = (name: string, value: string) => {
     const prev = out[name];
     out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   };
-  if (options.userId !== undefined) add(USER_ID_CLAIM, options.userId);
+  if (options.userId !== undefined) add(userIdClaim, options.userId);
   let hasSub = false;
   for (const [name, raw] of Object.entries(options.claims ?? {})) {
     for (const value of typeof raw === 'string' ? [raw] : raw) {
@@ -131,13 +137,13 @@ function buildClaims(options: AccessTokenOptions): Record<string, unknown> {
 }
 
 /** Signs one token for `audience` with a key already in hand (synchronous: no promise per token). */
-function signToken(audience: string, signing: SignalRSigningKey, options: AccessTokenOptions): string {
+function signToken(audience: string, signing: SignalRSigningKey, options: AccessTokenOptions, userIdClaim = USER_ID_CLAIM): string {
   const lifetime = options.lifetime ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
   if (!(Number.isFinite(lifetime) && lifetime > 0)) throw new SignalRAuthError('The token lifetime must be a positive number of seconds.');
   const algorithm = options.algorithm ?? 'HS256';
   if (algorithm !== 'HS256' && algorithm !== 'HS512') throw new SignalRAuthError("The token algorithm must be 'HS256' or 'HS512'.");
   const now = Math.floor(options.now ?? Date.now() / 1000);
-  const claims = buildClaims(options);
+  const claims = buildClaims(options, userIdClaim);
   claims.nbf = now;
   claims.exp = now + Math.floor(lifetime);
   claims.iat = now;
@@ -162,7 +168,7 @@ export async function generateAccessToken(target: TokenTarget, options: AccessTo
     options.audience ?? (options.hub !== undefined ? `${connection.audienceBaseUrl}${clientPath(options.hub, options.applicationName)}` : undefined);
   if (audience === undefined) throw new SignalRAuthError('generateAccessToken needs an audience or a hub.');
   const signing = signingKeyOrPromise(target, options);
-  return signToken(audience, signing instanceof Promise ? await signing : signing, options);
+  return signToken(audience, signing instanceof Promise ? await signing : signing, options, NAME_IDENTIFIER_CLAIM);
 }
 
 export interface NegotiateOptions

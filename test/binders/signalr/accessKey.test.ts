@@ -179,7 +179,10 @@ describe('Entra key exchange', () => {
     const late = await generateAccessToken(endpoint, { hub: 'chat', credential, accessKeys: cache, agent: sr.agent });
     expect(decodeProtectedHeader(late).kid).toBe(kid);
     await vi.advanceTimersByTimeAsync(MIN);
-    const err = (await captureErrorAsync(() => generateAccessToken(endpoint, { hub: 'chat', credential, accessKeys: cache, agent: sr.agent }))) as SignalRAccessKeyError;
+    // Expired: the call waits for the fetch running now (the tick's), whose attempts take 6 s.
+    const failing = captureErrorAsync(() => generateAccessToken(endpoint, { hub: 'chat', credential, accessKeys: cache, agent: sr.agent }));
+    await vi.advanceTimersByTimeAsync(6_000);
+    const err = (await failing) as SignalRAccessKeyError;
     expect(err.failure).toBe('credential');
     expect(err.code).toBe('SIGNALR_ACCESS_KEY_CREDENTIAL');
     expect(err.message).toContain('no Microsoft Entra token for https://signalr.azure.com/.default');
@@ -191,6 +194,47 @@ describe('Entra key exchange', () => {
     // The failed fetch at 120 min ended at 120:06, so the tick at 126:00 is the first 5 minutes on; its attempts run at +0, +3 s and +6 s.
     await vi.advanceTimersByTimeAsync(MIN + 6_000);
     expect(credential.calls).toBe(calls + 9);
+  });
+
+  it('refreshes a key that is due when it is used, not only on the tick (MicrosoftEntraAccessKeyTests TestRefreshAccessKey)', async () => {
+    const credential = switchableCredential(sr);
+    const endpoint = endpointFor(sr);
+    const options = { credential, accessKeys: cache, agent: sr.agent };
+    const oldKid = decodeProtectedHeader((await negotiate(endpoint, 'chat', options)).accessToken).kid;
+    const before = sr.counters.accessKey;
+    const rotated = sr.keys.rotate();
+    // The clock jumps 56 minutes without the tick firing: the use itself starts the refresh, and
+    // does not wait for it while the old key is still good.
+    vi.setSystemTime(Date.now() + 56 * MIN);
+    expect(decodeProtectedHeader((await negotiate(endpoint, 'chat', options)).accessToken).kid).toBe(oldKid);
+    await until(() => cache.keyFor(endpoint, { credential }).status().kid === rotated.kid, 'the refresh on use');
+    expect(sr.counters.accessKey).toBe(before + 1);
+  });
+
+  it('an unavailable key is fetched again on use once 5 minutes have passed, and the caller waits for it (TestRefreshAccessKeyUnauthorized)', async () => {
+    const credential = switchableCredential(sr);
+    const endpoint = endpointFor(sr);
+    const options = { credential, accessKeys: cache, agent: sr.agent };
+    sr.failAccessKey(401);
+    const start = sr.counters.accessKey;
+    const first = captureErrorAsync(() => negotiate(endpoint, 'chat', options));
+    // three attempts, 3 s apart
+    for (const attempt of [1, 2]) {
+      await until(() => sr.counters.accessKey === start + attempt, `attempt ${attempt}`);
+      await vi.advanceTimersByTimeAsync(3_000);
+    }
+    expect(((await first) as SignalRAccessKeyError).failure).toBe('unauthorized');
+    const afterFailure = sr.counters.accessKey;
+    sr.failAccessKey(null);
+    // within 5 minutes: at once the cached failure, the service not asked
+    vi.setSystemTime(Date.now() + 4 * MIN);
+    expect(((await captureErrorAsync(() => negotiate(endpoint, 'chat', options))) as SignalRAccessKeyError).failure).toBe('unauthorized');
+    expect(sr.counters.accessKey).toBe(afterFailure);
+    // past 5 minutes (no tick fired): the use fetches, waits, and gets a token
+    vi.setSystemTime(Date.now() + 2 * MIN);
+    const token = await negotiate(endpoint, 'chat', options);
+    expect(decodeProtectedHeader(token.accessToken).kid).toBe(sr.keys.current().kid);
+    expect(sr.counters.accessKey).toBe(afterFailure + 1);
   });
 
   it('retries a timed-out attempt at once (no 3 s wait) after the 100 s attempt timeout', async () => {

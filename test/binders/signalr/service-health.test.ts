@@ -133,6 +133,16 @@ describe('health probes', () => {
     await s.dispose();
   });
 
+  it('runs the first round at start, not one interval later (RestHealthCheckServiceFacts: the first check at creation)', async () => {
+    east.script = (r) => (health(r) ? { status: 502 } : undefined);
+    // an interval far beyond the test: only the round at start can mark east offline
+    const s = createSignalRService(pair(), { agent, healthCheckIntervalMs: 3_600_000, healthCheckRetryIntervalMs: 1 });
+    await vi.waitFor(() => expect(s.endpoints.map((e) => e.online)).toEqual([false, true]), { timeout: 10_000, interval: 10 });
+    expect(east.requests.filter(health)).toHaveLength(3);
+    expect(west.requests.filter(health)).toHaveLength(1);
+    await s.dispose();
+  });
+
   it('probes on the interval until disposed', async () => {
     const s = createSignalRService(pair(), { agent, healthCheckIntervalMs: 10 });
     await vi.waitFor(() => expect(east.requests.filter(health).length).toBeGreaterThanOrEqual(3), { timeout: 20_000, interval: 20 });

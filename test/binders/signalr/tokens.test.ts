@@ -30,7 +30,9 @@ describe('generateAccessToken', () => {
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
     const { payload } = await verify(token, DEFAULT_KEY, 'https://res.service.signalr.net/client/?hub=chat');
     expect(payload.aud).toBe('https://res.service.signalr.net/client/?hub=chat');
-    expect(payload[USER_ID_CLAIM]).toBe('user-1');
+    // the user id in nameid, as the SDK's GenerateClientAccessToken (ServiceManagerFacts); negotiate uses asrs.s.uid
+    expect(payload.nameid).toBe('user-1');
+    expect(payload[USER_ID_CLAIM]).toBeUndefined();
     expect(USER_ID_CLAIM).toBe('asrs.s.uid');
     expect(payload.iat).toBeGreaterThanOrEqual(before);
     expect(payload.iat).toBeLessThanOrEqual(after);
@@ -62,7 +64,7 @@ describe('generateAccessToken', () => {
     });
     const { payload } = await verify(token, DEFAULT_KEY, 'https://res.service.signalr.net/client/?hub=h');
     expect(payload).toMatchObject({
-      'asrs.s.uid': 'u',
+      nameid: 'u',
       role: ['admin', 'reader'],
       'asrs.u.aud': 'mine',
       'asrs.u.exp': '1',
