@@ -221,8 +221,22 @@ function hasChildren(ctx: Context, path: string): boolean {
   return ctx.root.hasChildren(path);
 }
 
+/**
+ * A value where an object or a collection is expected (`S:Nested=x` with no `S:Nested:*`) converts
+ * to nothing in .NET: the default stays, an array or dictionary element is dropped, and with
+ * `strict` it is a conversion error (measured on .NET 10; ConfigurationBinderTests'
+ * TestCollectionWithNullOrEmptyItems). An empty value is no value: the default stays.
+ */
+function isPlainValueOnly(ctx: Context, path: string): boolean {
+  const value = ctx.root.get(path);
+  return value !== null && value !== undefined && value !== '' && !hasChildren(ctx, path);
+}
+
 function bindValue(ctx: Context, path: string | null, def: unknown): unknown {
   const kind = kindOf(def);
+  if (ctx.strict && path !== null && (isObjectKind(kind) || kind === 'array') && isPlainValueOnly(ctx, path)) {
+    throw new ConversionFailure(path, typeNameOf(def));
+  }
   switch (kind) {
     case 'object':
       return bindObject(ctx, path, def as Record<string, unknown>);
@@ -313,9 +327,14 @@ function bindArray(ctx: Context, path: string, def: readonly unknown[]): unknown
 
 const DROPPED: unique symbol = Symbol('dropped');
 
+/** The kinds .NET binds as value types, whose default is a value rather than null. */
+const VALUE_TYPE_KINDS: ReadonlySet<Kind> = new Set<Kind>(['number', 'boolean', 'bigint', 'date']);
+
 /** Binds one array or dictionary element: a failure drops it, or with `strict` is an error. */
 function bindElement(ctx: Context, path: string, template: unknown): unknown {
   const kind = kindOf(template);
+  // An object or collection element given a plain value: dropped (with `strict`, bindValue fails it).
+  if (!ctx.strict && (isObjectKind(kind) || kind === 'array') && isPlainValueOnly(ctx, path)) return DROPPED;
   // A scalar element with children only (`List:0:x` for a list of strings) has nothing to convert.
   if (!isObjectKind(kind) && kind !== 'array' && ctx.root.get(path) == null) {
     if (ctx.strict) {
@@ -382,8 +401,14 @@ function bindDictionary(ctx: Context, path: string | null, def: object, kind: 'm
     const elementPath = childPath(path, key);
     const existing = lookup(key);
     const targetKey = existing?.key ?? key;
-    if (ctx.root.get(elementPath) == null && !hasChildren(ctx, elementPath)) {
-      // .NET: a null child creates a default element (and leaves an existing one alone).
+    const templateKind = kindOf(existing ? existing.value : template);
+    // .NET: a null child creates a default element (and leaves an existing one alone); so does an
+    // entry with children only whose element is a value type (`D:k:sub=1` for numbers: `k` is 0;
+    // a string or URL entry has no default and is left out), outside `strict` (measured on .NET 10).
+    if (
+      ctx.root.get(elementPath) == null &&
+      (!hasChildren(ctx, elementPath) || (!ctx.strict && VALUE_TYPE_KINDS.has(templateKind)))
+    ) {
       if (!existing) set(targetKey, cloneDefault(template));
       continue;
     }

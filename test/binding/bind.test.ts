@@ -97,6 +97,49 @@ describe('bind(key, defaults): .NET Bind semantics', () => {
     expect(() => config.bind('R', new URL('http://localhost'))).toThrow(/to type 'URL'/);
   });
 
+  it('reads the date forms .NET reads with the invariant culture, local time without an offset (CanReadAllSupportedTypes)', async () => {
+    const config = await build({
+      A: '2015-12-24T07:34:42-5:00',
+      B: '2024-02-29T10:00:00+02',
+      C: '2024-02-29T10:00:00 +02:00',
+      D: '2024-2-9T10:00:00Z',
+      E: 'Thu, 29 Feb 2024 10:00:00 GMT',
+      F: '0001-01-01T00:00:00Z',
+      G: '2024-02-29',
+      H: '2024-02-29T10:00:00',
+      I: '12/24/2015 13:44:55',
+      J: '2024-02',
+      Far: '2024-02-29T10:00:00+15:00',
+    });
+    const at = (key: string) => config.bind(key, new Date(0)).toISOString();
+    expect(at('A')).toBe('2015-12-24T12:34:42.000Z');
+    expect(at('B')).toBe('2024-02-29T08:00:00.000Z');
+    expect(at('C')).toBe('2024-02-29T08:00:00.000Z');
+    expect(at('D')).toBe('2024-02-09T10:00:00.000Z');
+    expect(at('E')).toBe('2024-02-29T10:00:00.000Z');
+    expect(at('F')).toBe('0001-01-01T00:00:00.000Z');
+    // no offset: local time, the same rule for a date alone and a date-time (JavaScript's Date differs between them)
+    expect(config.bind('G', new Date(0)).getTime()).toBe(new Date(2024, 1, 29).getTime());
+    expect(config.bind('H', new Date(0)).getTime()).toBe(new Date(2024, 1, 29, 10).getTime());
+    expect(config.bind('I', new Date(0)).getTime()).toBe(new Date(2015, 11, 24, 13, 44, 55).getTime());
+    expect(config.bind('J', new Date(0)).getTime()).toBe(new Date(2024, 1, 1).getTime());
+    // an offset past 14 hours is no offset .NET reads
+    expect(() => config.bind('Far', new Date(0))).toThrow(BindingError);
+  });
+
+  it('refuses http:/x and https:contoso.com, which a URL parser would give an invented host (.NET reads them as relative)', async () => {
+    const config = await build({ A: 'http:/x', B: 'https:contoso.com', C: 'urn:isbn:0451450523' });
+    expect(() => config.bind('A', new URL('http://localhost'))).toThrow(BindingError);
+    expect(() => config.bind('B', new URL('http://localhost'))).toThrow(BindingError);
+    expect(config.bind('C', new URL('http://localhost')).href).toBe('urn:isbn:0451450523');
+  });
+
+  it('reads a bigint in hex with 0x, &h or # as .NET\'s Int64 converter does', async () => {
+    const config = await build({ A: '0x10', B: '&h10', C: '#10', D: '0X1f', E: '0x' });
+    expect(['A', 'B', 'C', 'D'].map((k) => config.bind(k, 0n))).toEqual([16n, 16n, 16n, 31n]);
+    expect(() => config.bind('E', 0n)).toThrow(BindingError);
+  });
+
   it('takes strings as they are, including ""', async () => {
     const config = await build({ 'O:Name': '' });
     expect(config.bind('O', { Name: 'default' }).Name).toBe('');
@@ -197,6 +240,40 @@ describe('dictionaries', () => {
     const config = await build({ 'Endpoints:east:Port': '1', 'Endpoints:west:Host': 'w' });
     const eps = config.bind('Endpoints', dictionaryOf({ Host: 'h', Port: 0 }, { east: { Host: 'e', Port: 9 } }));
     expect({ ...eps }).toEqual({ east: { Host: 'e', Port: 1 }, west: { Host: 'w', Port: 0 } });
+  });
+});
+
+describe('a plain value where an object or a collection is expected (.NET 10 measured)', () => {
+  it('drops such an element of a list or dictionary, and fails it with strict (TestCollectionWithNullOrEmptyItems)', async () => {
+    const config = await build({ 'S:Items:0': 'x', 'S:Items:1:Name': 'n', 'S:Items:2': '', 'S:NL:0': 'x', 'S:NL:1:0': 'a', 'S:D:k': 'x', 'S:D:j:Name': 'j' });
+    const item = { Name: '', Value: 0 };
+    const bound = config.bind('S', { Items: [item], NL: [[] as string[]], D: dictionaryOf(item) });
+    // an empty value is no value: that element is a default one
+    expect(bound.Items).toEqual([{ Name: 'n', Value: 0 }, { Name: '', Value: 0 }]);
+    expect(bound.NL).toEqual([['a']]);
+    expect(bound.D).toEqual({ j: { Name: 'j', Value: 0 } });
+    expect(() => config.bind('S', { Items: [item], NL: [[] as string[]], D: dictionaryOf(item) }, { strict: true })).toThrow(/binding has failed/);
+  });
+
+  it('keeps the default of such a property, and with strict is a conversion error naming the key', async () => {
+    const config = await build({ 'S:Nested': 'x', 'S:Names': 'v' });
+    expect(config.bind('S', { Nested: { Name: 'custom' }, Names: ['d'] })).toEqual({ Nested: { Name: 'custom' }, Names: ['d'] });
+    const error = (() => {
+      try {
+        config.bind('S', { Nested: { Name: 'custom' }, Names: ['d'] }, { strict: true });
+      } catch (e) {
+        return e as BindingError;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(BindingError);
+    expect(error?.message).toContain("'S:Nested'");
+    expect(error?.message).not.toContain("'x'");
+  });
+
+  it('gives a dictionary entry with children only the default of a value-type element, and leaves a string one out', async () => {
+    const config = await build({ 'S:N:k:sub': '1', 'S:N:j': '2', 'S:T:k:sub': '1', 'S:T:j': 'b' });
+    expect(config.bind('S', { N: dictionaryOf(0), T: dictionaryOf('') })).toEqual({ N: { k: 0, j: 2 }, T: { j: 'b' } });
   });
 });
 
