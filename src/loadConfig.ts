@@ -149,12 +149,16 @@ function localSettingsFile(option: boolean | string | undefined, files: readonly
 /**
  * Finds `name` in `dir` ignoring case (the environment name is case-insensitive, as .NET's
  * `IsDevelopment`, but Linux file systems are not): an exact match wins, then the first other.
+ * A name that would leave `dir` (an environment name such as `x/../../evil`) names no file, as
+ * .NET's file provider never reads above its root.
  */
-function findFile(files: readonly string[], dir: string, name: string): string {
+function findFile(files: readonly string[], dir: string, name: string): string | undefined {
   if (files.includes(name)) return path.join(dir, name);
   const lower = name.toLowerCase();
   const hit = files.find((f) => f.toLowerCase() === lower);
-  return path.join(dir, hit ?? name);
+  const found = path.join(dir, hit ?? name);
+  const inside = path.relative(dir, found);
+  return inside === '' || inside.startsWith('..') || path.isAbsolute(inside) ? undefined : found;
 }
 
 /**
@@ -180,17 +184,21 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     // A missing content root behaves as one with no files; every file layer is optional.
   }
 
-  const local: ConfigurationProvider[] = [
-    new JsonFileProvider(findFile(files, cwd, 'appsettings.json'), { optional: true, reloadOnChange }),
-    new JsonFileProvider(findFile(files, cwd, `appsettings.${environment}.json`), { optional: true, reloadOnChange }),
-  ];
+  const local: ConfigurationProvider[] = [];
+  for (const name of ['appsettings.json', `appsettings.${environment}.json`]) {
+    const file = findFile(files, cwd, name);
+    if (file !== undefined) local.push(new JsonFileProvider(file, { optional: true, reloadOnChange }));
+  }
   if (environment.toLowerCase() === 'development') {
     local.push(
       new UserSecretsProvider({ id: options.userSecretsId, optional: true, env, packageJsonDir: cwd, reloadOnChange }),
     );
   }
   if (options.dotenv ?? true) {
-    for (const name of dotenvFileNames(environment)) local.push(new DotenvProvider(findFile(files, cwd, name), { optional: true }));
+    for (const name of dotenvFileNames(environment)) {
+      const file = findFile(files, cwd, name);
+      if (file !== undefined) local.push(new DotenvProvider(file, { optional: true }));
+    }
   }
   const localSettings = localSettingsFile(options.localSettings, files, cwd);
   // A path given explicitly must exist; the conventional file is optional.

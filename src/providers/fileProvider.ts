@@ -111,7 +111,8 @@ export abstract class FileConfigurationProvider implements ConfigurationProvider
       text = await readText(this.physicalPath);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      // A directory where the file should be is no file, as .NET's file provider sees it.
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
       throw new ConfigurationError(
         `Failed to load configuration from file '${this.physicalPath}'. The file could not be read (${code ?? 'unknown error'}).`,
         'FILE_READ',

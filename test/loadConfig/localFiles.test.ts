@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -127,5 +127,29 @@ describe('local.settings.json', () => {
     expect(error.code).toBe('LOCAL_SETTINGS_ENCRYPTED');
     expect(error.message).toContain(path.join(cwd, 'local.settings.json'));
     expect(error.message).not.toContain('AQAAANCMnd8BFdERjHoAwE');
+  });
+});
+
+describe('file names from the environment name', () => {
+  it('never reads a file outside the content root, whatever the environment name (as .NET\'s file provider)', async () => {
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'lc-root-'));
+    dirs.push(parent);
+    const cwd = path.join(parent, 'app');
+    mkdirSync(cwd);
+    writeFileSync(path.join(cwd, 'appsettings.json'), '{"Inside": "yes"}');
+    writeFileSync(path.join(parent, 'evil.json'), '{"Evil": "read"}');
+    writeFileSync(path.join(parent, 'evil'), 'Evil=read\n');
+    const root = await load(cwd, { environment: 'x/../../evil' });
+    expect(root.get('Inside')).toBe('yes');
+    expect(root.get('Evil')).toBeUndefined();
+    await root.dispose();
+  });
+
+  it('treats a directory named appsettings.json as a missing optional file, as .NET does', async () => {
+    const cwd = app({ 'appsettings.Production.json': '{"Env": "prod"}' });
+    mkdirSync(path.join(cwd, 'appsettings.json'));
+    const root = await load(cwd);
+    expect(root.get('Env')).toBe('prod');
+    await root.dispose();
   });
 });
