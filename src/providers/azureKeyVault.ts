@@ -22,6 +22,12 @@ export interface KeyVaultSecretManager {
   load?(properties: SecretProperties): boolean;
   /** The configuration key for a secret. Default: the name with `--` replaced by `:`. */
   getKey?(secret: KeyVaultSecret): string;
+  /**
+   * The keys and values for the loaded secrets, in listing order, replacing `getKey` and the
+   * collision rule (.NET's `GetData`): one secret may give several keys (a JSON secret expanded).
+   * Every value is secret. Default: each secret under `getKey`, the newer one winning a collision.
+   */
+  getData?(secrets: readonly KeyVaultSecret[]): Iterable<readonly [string, string | null]> | Readonly<Record<string, string | null>>;
 }
 
 /** Where start-up warnings of an `optional` vault go. Messages carry no secret values. */
@@ -238,7 +244,9 @@ export class AzureKeyVaultProvider implements ConfigurationProvider {
 
   /** Builds the data from loaded secrets: keys through the secret manager, later `updatedOn` wins. */
   #dataFromCache(secrets: readonly KeyVaultSecret[] = [...this.#cache.values()].map((c) => c.secret)): ProviderData {
-    const getKey = this.#options.secretManager?.getKey;
+    const manager = this.#options.secretManager;
+    if (manager?.getData) return this.#customData(manager, secrets);
+    const getKey = manager?.getKey;
     const winners = new Map<string, { entry: ProviderEntry; updatedOn: number }>();
     for (const secret of secrets) {
       let key: string;
@@ -256,14 +264,32 @@ export class AzureKeyVaultProvider implements ConfigurationProvider {
       const updatedOn = secret.properties.updatedOn?.getTime() ?? Number.NaN;
       const folded = key.toLowerCase();
       const previous = winners.get(folded);
-      // .NET keeps the first listed unless the later one is strictly newer (null dates never win).
+      // .NET keeps the first listed unless the later one is strictly newer (null dates never win),
+      // and its case-insensitive dictionary keeps the key as first spelled.
       if (previous && !(updatedOn > previous.updatedOn)) continue;
       winners.set(folded, {
-        entry: { key, value: secret.value ?? null, source: secretSource(this.vaultUrl, secret.name) },
+        entry: { key: previous?.entry.key ?? key, value: secret.value ?? null, source: secretSource(this.vaultUrl, secret.name) },
         updatedOn,
       });
     }
     return providerData([...winners.values()].map((w) => w.entry));
+  }
+
+  /** The secret manager's own `getData`; a failure names the vault, never a value. */
+  #customData(manager: KeyVaultSecretManager, secrets: readonly KeyVaultSecret[]): ProviderData {
+    let data: Iterable<readonly [string, string | null]> | Readonly<Record<string, string | null>>;
+    try {
+      data = manager.getData!.call(manager, secrets);
+    } catch (cause) {
+      throw new KeyVaultError(`Azure Key Vault ${this.vaultUrl}: the secret manager's getData failed`, 'KEY_VAULT_KEY_MAPPING', {
+        vaultUrl: this.vaultUrl,
+        provider: this.name,
+        cause: cause instanceof Error ? new Error(cause.name) : undefined,
+      });
+    }
+    const pairs = Symbol.iterator in Object(data) ? [...(data as Iterable<readonly [string, string | null]>)] : Object.entries(data);
+    const source = `${this.vaultUrl} (the secret manager's getData)`;
+    return providerData(pairs.map(([key, value]) => ({ key: String(key), value: value ?? null, source })));
   }
 
   #timeoutError(cause: unknown): KeyVaultError {

@@ -145,6 +145,39 @@ describe('AzureKeyVaultProvider: mapping', () => {
     showRoot(root, ['Db:Password']);
   });
 
+  it('keeps the key as first spelled when a newer secret wins a collision (a case-insensitive dictionary, as .NET)', async () => {
+    const kv = await emulator();
+    const t = (s: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, s));
+    secret(kv, 'A', 'older', { updatedOn: t(10) });
+    secret(kv, 'B', 'newer', { updatedOn: t(20) });
+    const root = await build(provider(kv, { secretManager: { getKey: (s) => (s.name === 'A' ? 'key' : 'KEY') } }));
+    expect([...root.entries()]).toEqual([['key', 'newer']]);
+    expect(root.origin('key')?.source).toContain('/secrets/B');
+  });
+
+  it('lets the secret manager expand secrets into several keys with getData (CanCustomizeSecretTransformation)', async () => {
+    const kv = await emulator();
+    secret(kv, 'Json1', JSON.stringify({ innerKey1: 'innerValue1', innerKey2: 'innerValue2' }));
+    secret(kv, 'Json2', JSON.stringify({ innerKey3: 'innerValue3' }));
+    const root = await build(
+      provider(kv, {
+        secretManager: {
+          getData: (secrets) => secrets.flatMap((s) => Object.entries(JSON.parse(s.value ?? '{}') as Record<string, string>)),
+        },
+      }),
+    );
+    expect(['innerKey1', 'innerKey2', 'innerKey3'].map((k) => root.get(k))).toEqual(['innerValue1', 'innerValue2', 'innerValue3']);
+    expect(root.isSecret('innerKey1')).toBe(true);
+    expect(root.get('Json1')).toBeUndefined();
+    // a failing getData names the vault, never a value
+    const throwing = () => {
+      throw new Error('innerValue1');
+    };
+    const failing = (await build(provider(kv, { secretManager: { getData: throwing } })).catch((e: unknown) => e)) as Error;
+    expect(failing.message).toContain("the secret manager's getData failed");
+    expect(`${failing.message}${String(failing.cause)}`).not.toContain('innerValue1');
+  });
+
   it('lists several pages and fetches never more than maxConcurrency at once', async () => {
     const kv = await emulator({ latencyMs: 15 });
     for (let i = 0; i < 80; i++) secret(kv, `Item--${String(i).padStart(3, '0')}`, `value-${i}-${i * 7919}`);
