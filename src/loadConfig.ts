@@ -235,20 +235,43 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   const discovery = new ConfigurationRoot([...local, commandLine], [...localData, commandLineData]);
 
   const context: RemoteLayerContext = { discovery, env, options, credential: getCredential };
-  const remote: ConfigurationProvider[] = [];
+  // One slot per remote layer, in precedence order; the configured ones load together.
+  const created: Array<ConfigurationProvider | undefined> = [];
+  const createLayer = async (layer: RemoteLayer, tree: ConfigurationRoot): Promise<ConfigurationProvider | undefined> => {
+    const provider = await layer.create({ ...context, discovery: tree });
+    // Key Vault's own secrets are values, never references; every other layer may hold one.
+    return provider && (layer.name === keyVaultLayer.name ? provider : withReferences(provider));
+  };
+  const release = (error: unknown) =>
+    Promise.allSettled(([...created, ...local, commandLine] as Array<ConfigurationProvider | undefined>).map((p) => p?.dispose?.())).then(() => {
+      throw error;
+    });
   try {
-    for (const layer of remoteLayers) {
-      const provider = await layer.create(context);
-      // Key Vault's own secrets are values, never references; every other layer may hold one.
-      if (provider) remote.push(layer.name === keyVaultLayer.name ? provider : withReferences(provider));
-    }
+    for (const layer of remoteLayers) created.push(await createLayer(layer, discovery));
   } catch (error) {
     // A layer that cannot even be created (bad options, an SDK that fails to import) fails the load:
     // release the layers already created and the local ones, as a failed load does.
-    await Promise.allSettled([...remote, ...local, commandLine].map((p: ConfigurationProvider) => p.dispose?.()));
-    throw error;
+    return release(error);
   }
-  const remoteData = await loadAll(remote, [...local, commandLine]);
+  const loaded = await loadAll(created.filter(isDefined), [...local, commandLine]);
+  const createdData = created.map((p) => (p === undefined ? undefined : loaded.shift()));
+  // SPEC §7: a layer is configured by "the key from the layers above", a remote one included: a
+  // Key Vault named only by `KeyVault:VaultUri` in App Configuration is found once that store has
+  // loaded (the command line still has the last word, as in the local discovery).
+  for (let i = 1; i < remoteLayers.length; i++) {
+    if (created[i] !== undefined || !created.slice(0, i).some((p) => p !== undefined)) continue;
+    const above = created.slice(0, i).flatMap((p, j) => (p === undefined ? [] : [[p, createdData[j]!] as const]));
+    const tree = new ConfigurationRoot([...local, ...above.map(([p]) => p), commandLine], [...localData, ...above.map(([, d]) => d), commandLineData]);
+    try {
+      created[i] = await createLayer(remoteLayers[i]!, tree);
+    } catch (error) {
+      return release(error);
+    }
+    const layer = created[i];
+    if (layer !== undefined) [createdData[i]] = await loadAll([layer], [...created.filter(isDefined).filter((p) => p !== layer), ...local, commandLine]);
+  }
+  const remote = created.filter(isDefined);
+  const remoteData = createdData.filter(isDefined);
 
   // With no remote layer the discovery tree already is the final stack: don't index it twice.
   const root =
@@ -268,6 +291,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
 }
 
 /** Loads providers concurrently; on failure disposes them (and `others`) and rethrows the first error. */
+function isDefined<T>(value: T | undefined): value is T {
+  return value !== undefined;
+}
+
 async function loadAll(providers: readonly ConfigurationProvider[], others: readonly ConfigurationProvider[] = []): Promise<ProviderData[]> {
   const results = await Promise.allSettled(providers.map((p) => p.load()));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

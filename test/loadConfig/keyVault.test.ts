@@ -7,6 +7,7 @@ import { ManagedIdentityCredential } from '@azure/identity';
 import { loadConfig, remoteLayers } from '../../src/loadConfig.js';
 import { discoverKeyVault, keyVaultLayer } from '../../src/discovery/keyVault.js';
 import { startKeyVaultEmulator, type KeyVaultEmulator } from '../emulators/keyVault.js';
+import { startAppConfigurationEmulator } from '../emulators/appConfiguration.js';
 import { startFakeIdentityEndpoint, type FakeIdentityEndpoint } from '../support/identity.js';
 
 let kv: KeyVaultEmulator;
@@ -112,6 +113,38 @@ describe('loadConfig with Azure Key Vault', () => {
     expect(off.get('Db:Password')).toBeUndefined();
     await off.dispose();
     expect(kv.counters.total).toBe(requests);
+  });
+
+  it('finds the vault from KeyVault:VaultUri held in App Configuration, a layer above it (SPEC §7)', async () => {
+    const store = await startAppConfigurationEmulator();
+    try {
+      store.replaceAll([
+        { key: 'KeyVault:VaultUri', value: `${kv.vaultUrl}/` },
+        { key: 'Winner', value: 'appconfig' },
+      ]);
+      const config = await loadConfig({
+        cwd: app({ Winner: 'json' }),
+        env: {},
+        args: [],
+        credential: kv.credential(),
+        appConfiguration: { connectionString: store.connectionString, clientOptions: store.clientOptions },
+        keyVault: { clientOptions: kv.clientOptions() },
+      });
+      try {
+        expect(config.get('Db:Password')).toBe(SECRET_VALUES[0]);
+        // the vault still comes after App Configuration
+        expect(config.get('Winner')).toBe('vault');
+        expect(config.providers.map((p) => p.name).filter((n) => /Azure/.test(n))).toEqual([
+          expect.stringMatching(/^AzureAppConfigurationProvider/),
+          expect.stringMatching(/^AzureKeyVault/),
+        ]);
+        expectNoSecrets(config.debugView());
+      } finally {
+        await config.dispose();
+      }
+    } finally {
+      await store.close();
+    }
   });
 
   it('names where a bad vault URL came from', async () => {
