@@ -195,9 +195,12 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     );
   }
   if (options.dotenv ?? true) {
+    // Only the files present (SPEC §7: "when present"): a `.env` layer is not watched, so one
+    // created later would not be read anyway, and absent ones would only crowd `providers` and `show`.
     for (const name of dotenvFileNames(environment)) {
       const file = findFile(files, cwd, name);
-      if (file !== undefined) local.push(new DotenvProvider(file, { optional: true }));
+      const present = files.some((f) => f.toLowerCase() === name.toLowerCase());
+      if (file !== undefined && present) local.push(new DotenvProvider(file, { optional: true }));
     }
   }
   const localSettings = localSettingsFile(options.localSettings, files, cwd);

@@ -130,6 +130,18 @@ describe('local.settings.json', () => {
   });
 });
 
+describe('.env files when present', () => {
+  it('adds a layer only for the .env files present (SPEC §7), so absent ones do not crowd providers and show', async () => {
+    const root = await load(app({ '.env': 'A=1\n', '.env.development': 'B=2\n' }), { environment: 'Development' });
+    expect(root.providers.map((p) => p.name).filter((n) => n.startsWith('Dotenv'))).toEqual([
+      expect.stringContaining("/.env' (Optional)"),
+      expect.stringContaining("/.env.development' (Optional)"),
+    ]);
+    expect([root.get('A'), root.get('B')]).toEqual(['1', '2']);
+    await root.dispose();
+  });
+});
+
 describe('file names from the environment name', () => {
   it('never reads a file outside the content root, whatever the environment name (as .NET\'s file provider)', async () => {
     const parent = mkdtempSync(path.join(os.tmpdir(), 'lc-root-'));
