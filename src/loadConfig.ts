@@ -146,6 +146,13 @@ function localSettingsFile(option: boolean | string | undefined, files: readonly
   return undefined;
 }
 
+/** The listed file named `name` ignoring case: an exact match wins, then the first other. */
+function listedAs(files: readonly string[], name: string): string | undefined {
+  if (files.includes(name)) return name;
+  const lower = name.toLowerCase();
+  return files.find((f) => f.toLowerCase() === lower);
+}
+
 /**
  * Finds `name` in `dir` ignoring case (the environment name is case-insensitive, as .NET's
  * `IsDevelopment`, but Linux file systems are not): an exact match wins, then the first other.
@@ -153,10 +160,7 @@ function localSettingsFile(option: boolean | string | undefined, files: readonly
  * .NET's file provider never reads above its root.
  */
 function findFile(files: readonly string[], dir: string, name: string): string | undefined {
-  if (files.includes(name)) return path.join(dir, name);
-  const lower = name.toLowerCase();
-  const hit = files.find((f) => f.toLowerCase() === lower);
-  const found = path.join(dir, hit ?? name);
+  const found = path.join(dir, listedAs(files, name) ?? name);
   const inside = path.relative(dir, found);
   return inside === '' || inside.startsWith('..') || path.isAbsolute(inside) ? undefined : found;
 }
@@ -197,10 +201,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   if (options.dotenv ?? true) {
     // Only the files present (SPEC §7: "when present"): a `.env` layer is not watched, so one
     // created later would not be read anyway, and absent ones would only crowd `providers` and `show`.
+    // (A listed name is a plain entry of `cwd`: it cannot lead out of it.)
     for (const name of dotenvFileNames(environment)) {
-      const file = findFile(files, cwd, name);
-      const present = files.some((f) => f.toLowerCase() === name.toLowerCase());
-      if (file !== undefined && present) local.push(new DotenvProvider(file, { optional: true }));
+      const listed = listedAs(files, name);
+      if (listed !== undefined) local.push(new DotenvProvider(path.join(cwd, listed), { optional: true }));
     }
   }
   const localSettings = localSettingsFile(options.localSettings, files, cwd);
@@ -293,11 +297,11 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   return root;
 }
 
-/** Loads providers concurrently; on failure disposes them (and `others`) and rethrows the first error. */
 function isDefined<T>(value: T | undefined): value is T {
   return value !== undefined;
 }
 
+/** Loads providers concurrently; on failure disposes them (and `others`) and rethrows the first error. */
 async function loadAll(providers: readonly ConfigurationProvider[], others: readonly ConfigurationProvider[] = []): Promise<ProviderData[]> {
   const results = await Promise.allSettled(providers.map((p) => p.load()));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

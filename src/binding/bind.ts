@@ -3,10 +3,11 @@
  * target types taken from a defaults object. Reads only the tree (`root.get`, children, origin);
  * never mutates the defaults; never lets a configuration key reach a prototype chain.
  */
+import { parseBoolean } from '../core/dotnetText.js';
 import { BindingError, describeOrigin } from '../core/errors.js';
 import { combinePath, foldKey } from '../core/path.js';
 import type { ConfigurationRoot } from '../core/root.js';
-import { parseBigInt, parseBoolean, parseDate, parseNumber, parseUrl, typeNameOf } from './convert.js';
+import { parseBigInt, parseDate, parseNumber, parseUrl, typeNameOf } from './convert.js';
 
 /** Options of the defaults binder. */
 export interface BindDefaultsOptions {

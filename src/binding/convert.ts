@@ -17,14 +17,6 @@ export function parseNumber(text: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** `true` / `false` in any case, surrounded by white space or not (.NET `bool.Parse`). */
-export function parseBoolean(text: string): boolean | undefined {
-  const lowered = text.trim().toLowerCase();
-  if (lowered === 'true') return true;
-  if (lowered === 'false') return false;
-  return undefined;
-}
-
 /**
  * A whole number, as .NET's `Int64` converter reads one: decimal with an optional sign, or hex
  * with a `0x`, `&h` or `#` prefix (any case).

@@ -8,12 +8,13 @@
  */
 import { createRequire } from 'node:module';
 import type convictModule from 'convict';
+import { parseBoolean } from '../core/dotnetText.js';
 import { ConfigurationError, ValidationError, describeOrigin, type Violation } from '../core/errors.js';
 import { combinePath, foldKey } from '../core/path.js';
 import type { ConfigurationRoot, ValueOrigin } from '../core/root.js';
 import { scrubSecrets } from '../core/secrets.js';
 import { isPlainObject, type Bound, type DictionaryOf } from './bind.js';
-import { parseBoolean, parseNumber } from './convert.js';
+import { parseNumber } from './convert.js';
 import { ensureFormats } from './formats.js';
 
 type Convict = typeof convictModule;

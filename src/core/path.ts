@@ -3,6 +3,8 @@
  * nothing else in the library splits on `:` or decides how keys compare.
  */
 
+import { parseInt32 } from './dotnetText.js';
+
 export const KEY_DELIMITER = ':';
 
 const ASCII = /^[\x00-\x7f]*$/;
@@ -52,16 +54,6 @@ export function* pathAndAncestors(path: string): IterableIterator<string> {
 export function splitPath(path: string): string[] {
   return path.split(KEY_DELIMITER);
 }
-
-const INT_RE = /^\s*[+-]?\d+\s*$/;
-
-/** .NET `int.TryParse` with invariant culture: sign and surrounding white space allowed, overflow is text. */
-function parseInt32(segment: string): number | undefined {
-  if (!INT_RE.test(segment)) return undefined;
-  const n = Number(segment.trim());
-  return n >= -2147483648 && n <= 2147483647 ? n : undefined;
-}
-
 
 /**
  * .NET's OrdinalIgnoreCase orders by the upper-case form (`A` < `_` < `a`), so `_x` sorts after

@@ -14,6 +14,8 @@ export interface SecretIdentifier {
   readonly vaultUrl: string;
   readonly name: string;
   readonly version?: string;
+  /** `certificates` only when the caller accepts certificate identifiers. */
+  readonly collection: 'secrets' | 'certificates';
 }
 
 /** What is wrong with a text that is not a secret identifier. */
@@ -30,7 +32,11 @@ export type SecretIdentifierResult =
   | ({ readonly ok: true } & SecretIdentifier)
   | { readonly ok: false; readonly problem: SecretIdentifierProblem; /** the vault host, when the URL parsed */ readonly host?: string };
 
-export function readSecretIdentifier(text: string): SecretIdentifierResult {
+/**
+ * `certificates: true` also accepts `https://<vault>/certificates/<name>[/<version>]`: Key Vault keeps a
+ * secret of the same name and version beside every certificate (its private key and chain).
+ */
+export function readSecretIdentifier(text: string, { certificates = false }: { certificates?: boolean } = {}): SecretIdentifierResult {
   let url: URL;
   try {
     url = new URL(text);
@@ -43,7 +49,8 @@ export function readSecretIdentifier(text: string): SecretIdentifierResult {
   if (url.search || url.hash || url.username || url.password) return problem('query-or-user-info');
   // The documented example ends with '/': one trailing slash is allowed, as the platform accepts it.
   const segments = url.pathname.replace(/\/$/, '').split('/');
-  if (segments.length < 3 || segments.length > 4 || segments[0] !== '' || segments[1]!.toLowerCase() !== 'secrets') {
+  const collection = segments[1]?.toLowerCase();
+  if (segments.length < 3 || segments.length > 4 || segments[0] !== '' || !(collection === 'secrets' || (certificates && collection === 'certificates'))) {
     return problem('not-a-secret-path');
   }
   let name: string;
@@ -56,5 +63,5 @@ export function readSecretIdentifier(text: string): SecretIdentifierResult {
   }
   if (!SECRET_NAME.test(name)) return problem('bad-name');
   if (version !== undefined && !SECRET_VERSION.test(version)) return problem('bad-version');
-  return { ok: true, vaultUrl: url.origin, name, ...(version ? { version } : {}) };
+  return { ok: true, vaultUrl: url.origin, name, ...(version ? { version } : {}), collection };
 }

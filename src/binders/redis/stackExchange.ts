@@ -3,6 +3,7 @@
  * read the way its `ConfigurationOptions.Parse` reads it: same keywords, same typed values, same
  * error wording, same Azure defaults. Pure: text in, data out.
  */
+import { parseInt32 } from '../../core/dotnetText.js';
 import { RedisConnectionStringError } from './errors.js';
 import { azureKindOf } from './hosts.js';
 import type { AzureRedisKind } from './types.js';
@@ -104,17 +105,8 @@ export interface StackExchangeConfiguration {
 const DEFAULT_VERSION = '6.0.0';
 const AZURE_MANAGED_REDIS_DEFAULT_VERSION = '7.4.0';
 
-const INT32 = /^\s*[+-]?\d+\s*$/;
-
 /** Longer than any StackExchange.Redis keyword, or holding `@`, `/` or `:`, it is not a keyword. */
 const LOOKS_LIKE_KEYWORD = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
-
-/** .NET `int.TryParse(s, NumberStyles.Integer, Invariant)`. */
-export function tryParseInt32(s: string): number | undefined {
-  if (!INT32.test(s)) return undefined;
-  const n = Number(s.trim());
-  return n >= -2147483648 && n <= 2147483647 ? n : undefined;
-}
 
 /** StackExchange.Redis `Format.TryParseBoolean`: .NET `bool.TryParse` plus 1/yes/on and 0/no/off. */
 export function tryParseBoolean(s: string): boolean | undefined {
@@ -127,11 +119,11 @@ export function tryParseBoolean(s: string): boolean | undefined {
 /** .NET `Version.TryParse` (2–4 non-negative parts), or a bare major as StackExchange.Redis allows. */
 function tryParseVersion(s: string): string | undefined {
   const v = s.trim();
-  const major = tryParseInt32(v);
+  const major = parseInt32(v);
   if (major !== undefined) return major >= 0 ? `${major}.0` : undefined;
   const parts = v.split('.');
   if (parts.length < 2 || parts.length > 4) return undefined;
-  const nums = parts.map((p) => tryParseInt32(p));
+  const nums = parts.map((p) => parseInt32(p));
   if (nums.some((n) => n === undefined || n < 0)) return undefined;
   return nums.join('.');
 }
@@ -143,7 +135,7 @@ function tryParseVersion(s: string): string | undefined {
  */
 function tryParseEnum(s: string, names: readonly string[]): string | number | undefined {
   const v = s.trim();
-  const n = tryParseInt32(v);
+  const n = parseInt32(v);
   if (n !== undefined) return n >= 0 && n < names.length ? names[n] : n;
   return names.find((name) => name.toLowerCase() === v.toLowerCase());
 }
@@ -153,7 +145,7 @@ function tryParseEnum(s: string, names: readonly string[]): string | number | un
  * integer, otherwise every part must be a name (`Tls12|3072` is refused, as .NET refuses it).
  */
 function tryParseSslProtocols(s: string): number | undefined {
-  const whole = tryParseInt32(s);
+  const whole = parseInt32(s);
   if (whole !== undefined) return whole;
   let flags = 0;
   for (const part of s.split('|')) {
@@ -165,7 +157,7 @@ function tryParseSslProtocols(s: string): number | undefined {
 }
 
 function tryParseProtocol(s: string): 'resp2' | 'resp3' | undefined {
-  const n = tryParseInt32(s);
+  const n = parseInt32(s);
   if (n !== undefined) return n === 2 ? 'resp2' : n === 3 ? 'resp3' : undefined;
   const v = s.trim().toLowerCase();
   return v === 'resp2' || v === 'resp3' ? v : undefined;
@@ -257,7 +249,7 @@ export function tryParseEndpoint(text: string): StackExchangeEndpoint | undefine
   }
   let port = 0;
   if (portText !== undefined) {
-    const p = tryParseInt32(portText);
+    const p = parseInt32(portText);
     if (p === undefined) return undefined;
     port = p;
   }
@@ -341,7 +333,7 @@ export function parseStackExchangeConfiguration(text: string, opts: ParseStackEx
         break;
       case 'int':
       case 'int1': {
-        const n = typed(tryParseInt32(value), 'an integer value');
+        const n = typed(parseInt32(value), 'an integer value');
         if (kind === 'int1' && n < 1) throw outOfRange(key, `Keyword '${key}' has a minimum value of '1'; the value '${n}' is not permitted.`);
         options[name] = n;
         break;

@@ -10,6 +10,7 @@
  * allocation, telemetry) included, though they map to nothing here (docs/app-configuration.md).
  */
 import { ConfigurationParseError } from '../../core/errors.js';
+import { parseBoolean, parseInt32 } from '../../core/dotnetText.js';
 import { combinePath } from '../../core/path.js';
 import { flattenJson, readJson, type JsonDocument, type JsonEntry, type JsonNode } from '../../parsers/json.js';
 import { FEATURE_FLAG_MEDIA_TYPE, mediaType } from './jsonValues.js';
@@ -70,18 +71,6 @@ const V2_PROPERTIES: Readonly<Record<string, Shape>> = {
   telemetry: { object: { enabled: 'bool', metadata: { values: 'string' } } },
 };
 
-/** .NET's `bool.TryParse`: `true`/`false` in any case, white space around allowed. */
-function dotnetBoolean(text: string): boolean | undefined {
-  const t = text.trim().toLowerCase();
-  return t === 'true' ? true : t === 'false' ? false : undefined;
-}
-
-function isInt32(text: string): boolean {
-  if (!/^\s*[+-]?\d+\s*$/.test(text)) return false;
-  const n = Number(text.trim());
-  return n >= -2147483648 && n <= 2147483647;
-}
-
 /** The JSON token type .NET names in its message for what a shape expects. */
 function expectedToken(shape: Shape): string {
   if (shape === 'string') return 'String';
@@ -94,8 +83,8 @@ function expectedToken(shape: Shape): string {
 function fits(node: JsonNode, shape: Shape): boolean {
   if (node.kind === 'Null' || shape === 'any') return true;
   if (shape === 'string') return node.kind === 'String';
-  if (shape === 'int') return (node.kind === 'Number' && isInt32(node.raw)) || (node.kind === 'String' && isInt32(node.value));
-  if (shape === 'bool') return node.kind === 'True' || node.kind === 'False' || (node.kind === 'String' && dotnetBoolean(node.value) !== undefined);
+  if (shape === 'int') return (node.kind === 'Number' && parseInt32(node.raw) !== undefined) || (node.kind === 'String' && parseInt32(node.value) !== undefined);
+  if (shape === 'bool') return node.kind === 'True' || node.kind === 'False' || (node.kind === 'String' && parseBoolean(node.value) !== undefined);
   if ('array' in shape) return node.kind === 'Array';
   return node.kind === 'Object';
 }
@@ -140,7 +129,7 @@ export function featureFlagEntries(setting: FlagSetting, store: string): JsonEnt
   const enabledNode = member(root, 'enabled');
   let enabled = false;
   if (enabledNode !== undefined && enabledNode.kind !== 'Null') {
-    const parsed = enabledNode.kind === 'True' ? true : enabledNode.kind === 'False' ? false : enabledNode.kind === 'String' ? dotnetBoolean(enabledNode.value) : undefined;
+    const parsed = enabledNode.kind === 'True' ? true : enabledNode.kind === 'False' ? false : enabledNode.kind === 'String' ? parseBoolean(enabledNode.value) : undefined;
     if (parsed === undefined) throw invalid('enabled', enabledNode.kind, "'True' or 'False'");
     enabled = parsed;
   } else if (enabledNode?.kind === 'Null') throw invalid('enabled', 'Null', "'True' or 'False'");

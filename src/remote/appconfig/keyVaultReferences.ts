@@ -7,6 +7,7 @@
 import { ConfigurationError, RemoteProviderError, type ConfigurationErrorDetails } from '../../core/errors.js';
 import { sanitizedCause } from '../../net/sanitize.js';
 import { parseKeyVaultSecretId } from '../keyvault/secretResolver.js';
+import { readSecretIdentifier } from '../../parsers/keyVaultSecretId.js';
 import { KEY_VAULT_REFERENCE_MEDIA_TYPE, mediaType } from './jsonValues.js';
 import { describeLabel } from './selectors.js';
 
@@ -88,21 +89,14 @@ export function parseSecretIdentifier(uri: string): Omit<KeyVaultReference, 'sec
 
 /**
  * A certificate identifier, `https://<vault>/certificates/<name>[/<version>]`, as the identifier of
- * the secret Key Vault keeps beside every certificate under the same name and version (its private
- * key and chain). The .NET provider reads a certificate reference that way (KeyVaultReferenceTests
- * UseCertificate); undefined for anything else.
+ * the secret Key Vault keeps beside every certificate under the same name and version: the .NET
+ * provider reads a certificate reference that way (KeyVaultReferenceTests UseCertificate). Any other
+ * text is returned as it is, for the secret-identifier parser to judge.
  */
-function certificateAsSecretId(uri: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return undefined;
-  }
-  const segments = url.pathname.replace(/\/$/, '').split('/');
-  if (segments.length < 3 || segments.length > 4 || segments[0] !== '' || segments[1]!.toLowerCase() !== 'certificates') return undefined;
-  url.pathname = ['', 'secrets', ...segments.slice(2)].join('/');
-  return url.href;
+function certificateAsSecretId(uri: string): string {
+  const id = readSecretIdentifier(uri, { certificates: true });
+  if (!id.ok || id.collection !== 'certificates') return uri;
+  return `${id.vaultUrl}/secrets/${encodeURIComponent(id.name)}${id.version ? `/${encodeURIComponent(id.version)}` : ''}`;
 }
 
 /** Parses a reference setting's value; throws `KeyVaultReferenceError` when it is not a valid reference. */
@@ -120,7 +114,7 @@ export function parseKeyVaultReference(setting: ReferenceSetting, store: string)
       problem: 'INVALID_REFERENCE',
     });
   }
-  const secretId = certificateAsSecretId(uri) ?? uri;
+  const secretId = certificateAsSecretId(uri);
   const parsed = parseSecretIdentifier(secretId);
   if (!parsed) {
     let host: string | undefined;
